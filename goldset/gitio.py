@@ -1,0 +1,244 @@
+"""The one home of git: plumbing commands and a long-lived object reader.
+
+The hook path and the history walks talk to git through its plumbing
+(``ls-files``, ``diff --cached``, ``cat-file --batch``) in subprocesses:
+gitpython's import alone costs more than the whole hook budget, so it is used
+only off the hot path (``config_writer`` for ``init``).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from goldset.errors import UsageError
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+
+class GitError(UsageError):
+    pass
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    # A hook runs with GIT_INDEX_FILE etc. set by git; keep them, but never page.
+    env["GIT_PAGER"] = "cat"
+    env.setdefault("LC_ALL", "C")
+    return env
+
+
+def run(root: Path, *args: str, input: bytes | None = None, check: bool = True) -> bytes:
+    """Run ``git args`` in ``root`` and return stdout; raise GitError with git's message."""
+    try:
+        proc = subprocess.run(
+            ["git", *args],
+            cwd=root,
+            input=input,
+            capture_output=True,
+            env=_env(),
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH") from None
+    if check and proc.returncode != 0:
+        msg = proc.stderr.decode("utf-8", "replace").strip() or f"git {args[0]} failed"
+        raise GitError(f"git {' '.join(args[:2])}: {msg}")
+    return proc.stdout
+
+
+def is_repo(root: Path) -> bool:
+    return (root / ".git").exists()
+
+
+def has_head(root: Path) -> bool:
+    proc = subprocess.run(
+        ["git", "rev-parse", "--verify", "-q", "HEAD^{commit}"],
+        cwd=root,
+        capture_output=True,
+        env=_env(),
+    )
+    return proc.returncode == 0
+
+
+def is_shallow(root: Path) -> bool:
+    out = run(root, "rev-parse", "--is-shallow-repository", check=False).strip()
+    return out == b"true"
+
+
+def resolve(root: Path, rev: str) -> str:
+    """The full commit hash of ``rev``, with a clear error (and a fetch hint) if unknown."""
+    if rev.startswith("-"):
+        raise UsageError(f"{rev!r} is not a revision")
+    proc = subprocess.run(
+        ["git", "rev-parse", "--verify", "-q", "--end-of-options", f"{rev}^{{commit}}"],
+        cwd=root,
+        capture_output=True,
+        env=_env(),
+    )
+    if proc.returncode == 0:
+        return proc.stdout.decode().strip()
+    if is_shallow(root):
+        raise UsageError(
+            f"unknown revision {rev!r}: this is a shallow clone and it may not hold that commit",
+            hint="fetch the history: `git fetch --unshallow` (or actions/checkout with fetch-depth: 0)",
+        )
+    raise UsageError(f"unknown revision {rev!r}", hint="check the name with `git log --oneline`")
+
+
+def ls_tree(root: Path, rev: str, prefix: str = "") -> dict[str, str]:
+    """path -> blob hash for the files under ``prefix`` in commit ``rev``."""
+    args = ["ls-tree", "-r", "-z", "--full-tree", rev]
+    if prefix:
+        args += ["--", prefix]
+    out = run(root, *args)
+    files: dict[str, str] = {}
+    for entry in out.split(b"\0"):
+        if not entry:
+            continue
+        meta, _, path = entry.partition(b"\t")
+        mode, kind, sha = meta.split(b" ")
+        if kind == b"blob":
+            files[path.decode("utf-8", "surrogateescape")] = sha.decode()
+    return files
+
+
+def ls_index(root: Path, prefix: str = "") -> dict[str, str]:
+    """path -> blob hash for the staged files under ``prefix`` (stage 0 only)."""
+    args = ["ls-files", "-s", "-z"]
+    if prefix:
+        args += ["--", prefix]
+    out = run(root, *args)
+    files: dict[str, str] = {}
+    for entry in out.split(b"\0"):
+        if not entry:
+            continue
+        meta, _, path = entry.partition(b"\t")
+        mode, sha, stage = meta.split(b" ")
+        if stage == b"0":
+            files[path.decode("utf-8", "surrogateescape")] = sha.decode()
+    return files
+
+
+@dataclass(frozen=True)
+class Change:
+    status: str  # A, M, D, R (renamed), C, T
+    path: str
+    old_path: str | None = None
+
+
+def diff_names(root: Path, base: str | None, head: str | None, prefix: str = "") -> list[Change]:
+    """Files changed between ``base`` and ``head`` (None for head means the index)."""
+    args = ["diff", "--name-status", "-z", "-M"]
+    if head is None:
+        args += ["--cached", base or EMPTY_TREE]
+    else:
+        args += [base or EMPTY_TREE, head]
+    if prefix:
+        args += ["--", prefix]
+    out = run(root, *args).split(b"\0")
+    changes: list[Change] = []
+    i = 0
+    while i < len(out) and out[i]:
+        status = out[i].decode()
+        code = status[0]
+        if code in "RC":
+            old, new = out[i + 1].decode(), out[i + 2].decode()
+            changes.append(Change(code, new, old))
+            i += 3
+        else:
+            changes.append(Change(code, out[i + 1].decode()))
+            i += 2
+    return changes
+
+
+class CatFile:
+    """A long-lived ``git cat-file --batch`` reader: one process for many objects."""
+
+    def __init__(self, root: Path) -> None:
+        self._proc = subprocess.Popen(
+            ["git", "cat-file", "--batch"],
+            cwd=root,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=_env(),
+        )
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._in: IO[bytes] = self._proc.stdin
+        self._out: IO[bytes] = self._proc.stdout
+
+    def read(self, obj: str) -> bytes | None:
+        """The contents of ``obj`` (a hash or ``rev:path``), or None if it does not exist."""
+        if "\n" in obj:
+            raise ValueError("object name contains a newline")
+        self._in.write(obj.encode("utf-8", "surrogateescape") + b"\n")
+        self._in.flush()
+        header = self._out.readline()
+        if not header or header.endswith(b"missing\n") or header.endswith(b"ambiguous\n"):
+            return None
+        size = int(header.split()[2])
+        data = self._out.read(size)
+        self._out.read(1)
+        return data
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            self._in.close()
+            self._proc.wait(timeout=10)
+
+    def __enter__(self) -> CatFile:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def show(root: Path, rev: str, path: str) -> bytes | None:
+    """One file at one revision (``git show`` style, one process per call)."""
+    proc = subprocess.run(
+        ["git", "cat-file", "blob", f"{rev}:{path}"], cwd=root, capture_output=True, env=_env()
+    )
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def user_ident(root: Path) -> str:
+    """``Name <email>`` from git config, or the OS user when git has none."""
+    name = run(root, "config", "user.name", check=False).decode().strip()
+    email = run(root, "config", "user.email", check=False).decode().strip()
+    if not name:
+        import getpass
+
+        name = getpass.getuser()
+    return f"{name} <{email}>" if email else name
+
+
+def rev_list(root: Path, spec: str, *extra: str) -> list[str]:
+    out = run(root, "rev-list", *extra, spec)
+    return [line for line in out.decode().split("\n") if line]
+
+
+def parents(root: Path, commit: str) -> list[str]:
+    out = run(root, "rev-list", "--parents", "-n", "1", commit).decode().split()
+    return out[1:]
+
+
+def hooks_dir(root: Path) -> Path:
+    """Where git looks for hooks here (respects core.hooksPath)."""
+    out = run(root, "rev-parse", "--git-path", "hooks").decode().strip()
+    p = Path(out)
+    return p if p.is_absolute() else (root / p)
+
+
+def set_config(root: Path, key: str, value: str) -> None:
+    """Set a repository-local git config value (through gitpython, off the hot path)."""
+    import git
+
+    repo = git.Repo(root)
+    section, _, option = key.rpartition(".")
+    if "." in section:  # merge.goldset.driver -> [merge "goldset"] driver
+        head, _, sub = section.partition(".")
+        section = f'{head} "{sub}"'
+    with repo.config_writer(config_level="repository") as writer:
+        writer.set_value(section, option, value)

@@ -1,0 +1,176 @@
+"""The golden set: canonical form, content hashes, ids, and reading the set.
+
+An example is a JSON object (see docs/formats.md). Its canonical line is
+compact JSON with the top-level keys in a fixed order and nested keys sorted,
+so a diff or a merge touches exactly the examples that changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from goldset import jsonl
+from goldset.errors import InputError
+
+HEAD_KEYS = ("id", "input", "reference", "slice", "stratum", "tags")
+TAIL_KEYS = ("provenance", "content_hash")
+_FIXED = frozenset(HEAD_KEYS + TAIL_KEYS)
+UNHASHED = frozenset({"id", "provenance", "content_hash"})
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+
+
+def _sorted_deep(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _sorted_deep(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted_deep(v) for v in value]
+    return value
+
+
+def key_order(keys: Iterable[str]) -> list[str]:
+    present = set(keys)
+    head = [k for k in HEAD_KEYS if k in present]
+    tail = [k for k in TAIL_KEYS if k in present]
+    middle = sorted(present - _FIXED)
+    return head + middle + tail
+
+
+def canonical_obj(example: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _sorted_deep(example[k]) for k in key_order(example)}
+
+
+def canonical_bytes(example: Mapping[str, Any]) -> bytes:
+    """The canonical line for ``example`` (without the trailing newline)."""
+    return orjson.dumps(canonical_obj(example))
+
+
+def is_canonical(example: dict[str, Any], raw: bytes) -> bool:
+    """Whether ``raw`` is exactly the canonical line of the parsed ``example``.
+
+    Checked at C speed: the line must equal its own compact re-serialisation,
+    the top-level keys must be in canonical order, and nested keys sorted.
+    """
+    if orjson.dumps(example) != raw:
+        return False
+    keys = list(example)
+    if keys != key_order(keys):
+        return False
+    for v in example.values():
+        if isinstance(v, dict | list) and orjson.dumps(v) != orjson.dumps(
+            v, option=orjson.OPT_SORT_KEYS
+        ):
+            return False
+    return True
+
+
+def content_hash(example: Mapping[str, Any]) -> str:
+    """First 16 hex digits of SHA-256 over the example's content (not id or provenance)."""
+    body = {k: v for k, v in example.items() if k not in UNHASHED}
+    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
+
+
+_SLUG_RE = re.compile(r"[^a-z0-9]+")
+
+
+def make_id(example: Mapping[str, Any], taken: set[str], prefix: str = "") -> str:
+    """A readable, stable id: a slug of the input's first words plus a short hash."""
+    text = example.get("input")
+    if not isinstance(text, str):
+        text = orjson.dumps(text).decode() if text is not None else ""
+    words = _SLUG_RE.sub("-", text.lower()).strip("-").split("-")
+    slug = "-".join(w for w in words[:5] if w)[:40].strip("-") or "ex"
+    if prefix:
+        slug = f"{prefix}-{slug}"
+    digest = content_hash(example)
+    for width in (4, 6, 8, 12, 16):
+        cand = f"{slug}-{digest[:width]}"
+        if cand not in taken:
+            return cand
+    i = 2
+    while f"{slug}-{digest}-{i}" in taken:
+        i += 1
+    return f"{slug}-{digest}-{i}"
+
+
+@dataclass
+class GoldenSet:
+    """The examples of a golden set and where each one lives."""
+
+    examples: dict[str, dict[str, Any]] = field(default_factory=dict)
+    where: dict[str, tuple[str, int]] = field(default_factory=dict)  # id -> (file, line)
+    files: dict[str, list[str]] = field(default_factory=dict)  # file -> ids in order
+
+    def slice_of(self, example_id: str) -> dict[str, str]:
+        s = self.examples.get(example_id, {}).get("slice")
+        return dict(s) if isinstance(s, dict) else {}
+
+
+def parse_file(data: bytes, name: str, into: GoldenSet | None = None) -> GoldenSet:
+    """Parse one golden JSONL file's bytes; raise InputError naming file:line on bad input."""
+    gs = into if into is not None else GoldenSet()
+    ids = gs.files.setdefault(name, [])
+    if data.startswith(jsonl.BOM):
+        data = data[len(jsonl.BOM) :]
+    for lineno, raw in jsonl.split_lines(data):
+        raw = raw.rstrip(b"\r")
+        if not raw.strip():
+            continue
+        try:
+            obj = jsonl.loads(raw)
+        except jsonl.JsonLineError as exc:
+            col = f":{exc.column}" if exc.column else ""
+            raise InputError(f"{name}:{lineno}{col}: {exc.message}") from None
+        if not isinstance(obj, dict):
+            raise InputError(f"{name}:{lineno}: expected a JSON object, got {type(obj).__name__}")
+        ex_id = obj.get("id")
+        if not isinstance(ex_id, str):
+            raise InputError(f"{name}:{lineno}: $.id: missing or not a string")
+        if ex_id in gs.where:
+            first = gs.where[ex_id]
+            raise InputError(
+                f"{name}:{lineno}: $.id: duplicate id {ex_id!r} (first at {first[0]}:{first[1]})"
+            )
+        gs.examples[ex_id] = obj
+        gs.where[ex_id] = (name, lineno)
+        ids.append(ex_id)
+    return gs
+
+
+def golden_files(folder: Path) -> list[Path]:
+    """The golden JSONL files under ``folder``, in a stable order."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*.jsonl") if p.is_file())
+
+
+def load(cfg: Any) -> GoldenSet:
+    """Read the working tree's golden set (``cfg`` is a goldset.config.Config)."""
+    gs = GoldenSet()
+    folder = cfg.path("golden")
+    for p in golden_files(folder):
+        rel = p.relative_to(cfg.root).as_posix()
+        parse_file(p.read_bytes(), rel, gs)
+    return gs
+
+
+def read_set(cfg: Any) -> dict[str, dict[str, Any]]:
+    """id -> example for the working tree's golden set."""
+    return load(cfg).examples
+
+
+def set_hash(examples: Mapping[str, Mapping[str, Any]]) -> str:
+    """A hash of the whole set (ids and content hashes), for run manifests."""
+    h = hashlib.sha256()
+    for ex_id in sorted(examples):
+        h.update(ex_id.encode())
+        h.update(b"\0")
+        h.update(content_hash(examples[ex_id]).encode())
+        h.update(b"\n")
+    return h.hexdigest()[:16]
