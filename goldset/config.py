@@ -40,8 +40,14 @@ DEFAULTS: dict[str, Any] = {
         "pairwise_inconsistent": "tie",
     },
     "high_stakes_slices": [],
+    # Each variant: {model, prompt (a template file or inline text), params: {...}}.
     "variants": {},
+    # Each judge: {model, kind: pointwise|pairwise, prompt, params, pairs: [[A, B], ...]}.
     "judges": {},
+    # Binary criteria shared by human review and pointwise judges:
+    # [{name, question, pass_example, fail_example}, ...]
+    "rubric": {"criteria": []},
+    # Programmatic checks applied by `goldset score`.
     "checks": [],
     "review": {"remind_after_days": 7},
 }
