@@ -99,7 +99,7 @@ def ls_tree(root: Path, rev: str, prefix: str = "") -> dict[str, str]:
         if not entry:
             continue
         meta, _, path = entry.partition(b"\t")
-        mode, kind, sha = meta.split(b" ")
+        _mode, kind, sha = meta.split(b" ")
         if kind == b"blob":
             files[path.decode("utf-8", "surrogateescape")] = sha.decode()
     return files
@@ -116,7 +116,7 @@ def ls_index(root: Path, prefix: str = "") -> dict[str, str]:
         if not entry:
             continue
         meta, _, path = entry.partition(b"\t")
-        mode, sha, stage = meta.split(b" ")
+        _mode, sha, stage = meta.split(b" ")
         if stage == b"0":
             files[path.decode("utf-8", "surrogateescape")] = sha.decode()
     return files
@@ -242,3 +242,64 @@ def set_config(root: Path, key: str, value: str) -> None:
         section = f'{head} "{sub}"'
     with repo.config_writer(config_level="repository") as writer:
         writer.set_value(section, option, value)
+
+
+def ls_tree_paths(root: Path, rev: str, prefixes: list[str]) -> dict[str, str]:
+    """path -> blob hash for the files under any of ``prefixes`` in ``rev`` (one process)."""
+    paths = [p.strip("/") for p in prefixes if p and p.strip("/")]
+    if not paths:
+        return {}
+    out = run(root, "ls-tree", "-r", "-z", "--full-tree", rev, "--", *paths)
+    files: dict[str, str] = {}
+    for entry in out.split(b"\0"):
+        if not entry:
+            continue
+        meta, _, path = entry.partition(b"\t")
+        _mode, kind, sha = meta.split(b" ")
+        if kind == b"blob":
+            files[path.decode("utf-8", "surrogateescape")] = sha.decode()
+    return files
+
+
+def default_branch(root: Path) -> str | None:
+    """The default branch to compare against: origin's HEAD, else origin/main, main, ..."""
+    proc = subprocess.run(
+        ["git", "symbolic-ref", "-q", "refs/remotes/origin/HEAD"],
+        cwd=root,
+        capture_output=True,
+        env=_env(),
+    )
+    if proc.returncode == 0:
+        ref = proc.stdout.decode().strip()
+        if ref:
+            return ref.removeprefix("refs/remotes/")
+    for cand in ("origin/main", "origin/master", "main", "master"):
+        probe = subprocess.run(
+            ["git", "rev-parse", "--verify", "-q", f"{cand}^{{commit}}"],
+            cwd=root,
+            capture_output=True,
+            env=_env(),
+        )
+        if probe.returncode == 0:
+            return cand
+    return None
+
+
+def merge_base(root: Path, a: str, b: str) -> str | None:
+    """The best common ancestor of two commits, or None when they share no history."""
+    proc = subprocess.run(["git", "merge-base", a, b], cwd=root, capture_output=True, env=_env())
+    if proc.returncode != 0:
+        return None
+    return proc.stdout.decode().strip() or None
+
+
+def batch_check(root: Path, names: list[str]) -> list[str | None]:
+    """The object hash of each name (``rev:path``), or None if missing (one process)."""
+    if not names:
+        return []
+    data = "".join(n + "\n" for n in names).encode("utf-8", "surrogateescape")
+    out = run(root, "cat-file", "--batch-check=%(objectname)", input=data)
+    hashes: list[str | None] = []
+    for line in out.decode().splitlines():
+        hashes.append(None if line.endswith(" missing") or " " in line else line.strip())
+    return hashes

@@ -62,3 +62,11 @@ def _gh_prop(s: str) -> str:
 
 def has_errors(problems: list[Problem]) -> bool:
     return any(p.severity == "error" for p in problems)
+
+
+def render(problems: list[Problem], fmt: str, summary: str = "") -> str:
+    """Problems as text (one per line, then a summary) or GitHub annotations."""
+    lines = [p.github() for p in problems] if fmt == "github" else [p.text() for p in problems]
+    if summary and fmt != "github":
+        lines.append(summary)
+    return "\n".join(lines) + ("\n" if lines else "")

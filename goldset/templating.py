@@ -44,7 +44,9 @@ def render(name: str, context: dict[str, Any], *, override: Path | None = None) 
     try:
         return env.get_template(name).render(**context)
     except jinja2.TemplateSyntaxError as exc:
-        raise ConfigError(f"{exc.filename or name}:{exc.lineno}: template error: {exc.message}") from None
+        raise ConfigError(
+            f"{exc.filename or name}:{exc.lineno}: template error: {exc.message}"
+        ) from None
     except jinja2.UndefinedError as exc:
         raise ConfigError(f"{name}: template uses an undefined value: {exc.message}") from None
 

@@ -1,0 +1,260 @@
+"""The one home of JSON Schema: loading, checking, and fast compiled validators.
+
+Verdicts come from a fastjsonschema validator compiled once per schema and
+cached as a module keyed by the schema's hash, so the hook path never imports
+jsonschema (~90 ms). jsonschema is the reference: it is asked for the full,
+precise error only for a line the fast validator rejects, and its verdict wins.
+Remote ``$ref``s are never fetched: only goldset's shipped schemas and the
+project's own schema folder (by ``$id``) can be referenced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from goldset import atomic, resources
+from goldset.errors import ConfigError
+
+_FAST_DRAFTS = {
+    "http://json-schema.org/draft-04/schema#",
+    "http://json-schema.org/draft-06/schema#",
+    "http://json-schema.org/draft-07/schema#",
+    "http://json-schema.org/draft-04/schema",
+    "http://json-schema.org/draft-06/schema",
+    "http://json-schema.org/draft-07/schema",
+}
+_CACHE_VERSION = "1"
+_EXC_SHIM = """
+class JsonSchemaValueException(ValueError):
+    def __init__(self, message, value=None, name=None, definition=None, rule=None):
+        super().__init__(message)
+        self.message = message
+        self.name = name
+        self.rule = rule
+
+
+JsonSchemaValuesException = JsonSchemaValueException
+"""
+
+
+@dataclass
+class SchemaSet:
+    """A root schema plus every local schema it may reference (by ``$id``)."""
+
+    name: str  # repository-relative path, for messages
+    root: dict[str, Any]
+    store: dict[str, dict[str, Any]] = field(default_factory=dict)
+    digest: str = ""
+
+
+def _read_json(path: Path, name: str) -> dict[str, Any]:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{name}: schema file not found", hint="run `goldset init`") from None
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{name}: schema is not valid UTF-8") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"{name}:{exc.lineno}:{exc.colno}: schema is not valid JSON: {exc.msg}"
+        ) from None
+    if not isinstance(doc, dict):
+        raise ConfigError(f"{name}: a schema must be a JSON object")
+    return doc
+
+
+def load(schema_path: Path, display_name: str) -> SchemaSet:
+    """Read the project's schema and the local schemas it may reference."""
+    root = _read_json(schema_path, display_name)
+    store: dict[str, dict[str, Any]] = {}
+    h = hashlib.sha256(_CACHE_VERSION.encode())
+    shipped = resources.root("schemas")
+    for p in sorted(shipped.glob("*.json")):
+        doc = json.loads(p.read_text("utf-8"))
+        if "$id" in doc:
+            store[doc["$id"].rstrip("#")] = doc
+            h.update(p.read_bytes())
+    for p in sorted(schema_path.parent.glob("*.json")):
+        if p.resolve() == schema_path.resolve():
+            continue
+        try:
+            doc = json.loads(p.read_text("utf-8"))
+        except (ValueError, OSError):
+            continue
+        if isinstance(doc, dict) and isinstance(doc.get("$id"), str):
+            store[doc["$id"].rstrip("#")] = doc
+            h.update(p.read_bytes())
+    h.update(json.dumps(root, sort_keys=True).encode())
+    return SchemaSet(name=display_name, root=root, store=store, digest=h.hexdigest()[:20])
+
+
+def _refuse_remote(name: str, store: dict[str, dict[str, Any]]) -> Callable[[str], dict[str, Any]]:
+    def fetch(uri: str) -> dict[str, Any]:
+        doc = store.get(uri.split("#")[0].rstrip("#"))
+        if doc is None:
+            raise ConfigError(
+                f"{name}: $ref {uri!r} is not a local schema; goldset never fetches remote schemas",
+                hint="copy it into the schema folder with an $id and reference that $id",
+            )
+        return doc
+
+    return fetch
+
+
+def check(ss: SchemaSet) -> None:
+    """Raise ConfigError if the schema itself is invalid (naming the JSON path)."""
+    import jsonschema
+    from jsonschema.exceptions import SchemaError
+
+    cls = jsonschema.validators.validator_for(ss.root, default=jsonschema.Draft7Validator)
+    try:
+        cls.check_schema(ss.root)
+    except SchemaError as exc:
+        path = "$" + "".join(
+            f"[{p!r}]" if isinstance(p, int) else f".{p}" for p in exc.absolute_path
+        )
+        raise ConfigError(f"{ss.name}: invalid schema at {path}: {exc.message}") from None
+    _reference_validator(ss)  # resolves every $ref eagerly enough to fail early
+
+
+def _reference_validator(ss: SchemaSet) -> Any:
+    import jsonschema
+    from referencing import Registry, Resource
+    from referencing.exceptions import NoSuchResource
+
+    fetch = _refuse_remote(ss.name, ss.store)
+
+    def retrieve(uri: str) -> Resource[Any]:
+        try:
+            return Resource.from_contents(fetch(uri), default_specification=_spec(ss.root))
+        except ConfigError as exc:
+            raise NoSuchResource(ref=uri) from exc
+
+    registry: Registry[Any] = Registry(retrieve=retrieve)  # type: ignore[call-arg]
+    cls = jsonschema.validators.validator_for(ss.root, default=jsonschema.Draft7Validator)
+    return cls(ss.root, registry=registry)
+
+
+def _spec(schema: dict[str, Any]) -> Any:
+    from referencing.jsonschema import DRAFT7, specification_with
+
+    return specification_with(schema.get("$schema", ""), default=DRAFT7)
+
+
+@dataclass
+class Failure:
+    message: str
+    json_path: str
+
+
+def full_errors(ss: SchemaSet, instance: Any, validator: Any | None = None) -> list[Failure]:
+    """jsonschema's complete account of why ``instance`` is invalid (empty if valid)."""
+    from jsonschema.exceptions import best_match
+    from referencing.exceptions import Unresolvable
+
+    v = validator or reference(ss)
+    try:
+        errors = list(v.iter_errors(instance))
+    except Unresolvable as exc:
+        raise ConfigError(
+            f"{ss.name}: $ref {getattr(exc, 'ref', exc)!s} cannot be resolved locally; "
+            "goldset never fetches remote schemas"
+        ) from None
+    if not errors:
+        return []
+    best = best_match(errors)
+    ordered = [best] + [e for e in errors if e is not best]
+    return [Failure(e.message, e.json_path) for e in ordered]
+
+
+_REFERENCE_CACHE: dict[str, Any] = {}
+
+
+def reference(ss: SchemaSet) -> Any:
+    v = _REFERENCE_CACHE.get(ss.digest)
+    if v is None:
+        v = _REFERENCE_CACHE[ss.digest] = _reference_validator(ss)
+    return v
+
+
+def compiled(ss: SchemaSet, cache_dir: Path | None) -> Callable[[Any], Any] | None:
+    """A fast validator (raises ValueError on an invalid instance), or None when the
+    schema's draft is beyond what fastjsonschema supports (then jsonschema decides)."""
+    if ss.root.get("$schema", "http://json-schema.org/draft-07/schema#") not in _FAST_DRAFTS:
+        return None
+    if cache_dir is not None:
+        mod_path = cache_dir / f"validator_{ss.digest}.py"
+        if mod_path.is_file():
+            fn = _import_validator(mod_path, ss.digest)
+            if fn is not None:
+                return fn
+    check(ss)
+    code = _generate(ss)
+    if cache_dir is not None:
+        mod_path = cache_dir / f"validator_{ss.digest}.py"
+        try:
+            atomic.write_text(mod_path, code)
+            fn = _import_validator(mod_path, ss.digest)
+            if fn is not None:
+                return fn
+        except OSError:
+            pass
+    namespace: dict[str, Any] = {}
+    exec(compile(code, f"<goldset validator {ss.digest}>", "exec"), namespace)
+    return namespace["validate"]  # type: ignore[no-any-return]
+
+
+def _generate(ss: SchemaSet) -> str:
+    import fastjsonschema
+
+    fetch = _refuse_remote(ss.name, ss.store)
+    handlers = {scheme: fetch for scheme in ("http", "https", "file", "ftp", "")}
+    try:
+        code: str = fastjsonschema.compile_to_code(ss.root, handlers=handlers, use_default=False)
+    except ConfigError:
+        raise
+    except fastjsonschema.JsonSchemaDefinitionException as exc:
+        raise ConfigError(f"{ss.name}: invalid schema: {exc}") from None
+    # The generated module imports fastjsonschema only for its exception class;
+    # a local stand-in keeps that import (and its urllib chain) off the hook path.
+    code = code.replace(
+        "from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException", _EXC_SHIM
+    ).replace("from fastjsonschema import JsonSchemaValueException", _EXC_SHIM)
+    import re
+
+    first = re.search(r"^def (validate\w*)\(", code, re.M)
+    if first is None:
+        raise ConfigError(f"{ss.name}: could not compile the schema")
+    if first.group(1) != "validate":
+        code += f"\n\nvalidate = {first.group(1)}\n"
+    return code
+
+
+def _import_validator(path: Path, digest: str) -> Callable[[Any], Any] | None:
+    name = f"_goldset_validator_{digest}"
+    if name in sys.modules:
+        return sys.modules[name].validate  # type: ignore[no-any-return]
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        return None
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception:
+        return None
+    sys.modules[name] = module
+    return module.validate  # type: ignore[no-any-return]
+
+
+def cache_dir_for(root: Path) -> Path | None:
+    git = root / ".git"
+    return git / "goldset-cache" if git.is_dir() else None

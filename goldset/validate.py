@@ -1,0 +1,606 @@
+"""`goldset validate`: is the golden set (and everything pointing at it) sound?
+
+Checks, each reported with file:line, the example id and the JSON path:
+JSONL syntax, the JSON Schema, unique ids, canonical form and content hashes,
+stratification coverage, and that results, labels and judgments point only at
+existing examples. Big files are streamed in blocks and split across cores;
+per line, a compiled validator gives the verdict and jsonschema explains only
+the lines that fail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+from array import array
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from goldset import golden, jsonl, schema
+from goldset.config import Config
+from goldset.problems import Problem
+from goldset.trees import Tree
+
+MAX_PROBLEMS_PER_FILE = 200
+PARALLEL_MIN_BYTES = 8 << 20
+BLOCK = 8 << 20
+FMT_HINT = "run `goldset fmt` to rewrite it canonically"
+
+
+@dataclass
+class Settings:
+    """What a worker needs to check lines; inherited by forked workers."""
+
+    fast: Callable[[Any], Any] | None
+    schema_set: schema.SchemaSet
+    strata: frozenset[str]
+    slice_keys: tuple[str, ...]
+
+
+@dataclass
+class ChunkResult:
+    problems: list[Problem] = field(default_factory=list)
+    dropped: int = 0
+    id_hashes: array = field(default_factory=lambda: array("Q"))
+    id_lines: array = field(default_factory=lambda: array("L"))
+    ids: dict[str, dict[str, Any]] | None = None
+    strata: Counter[str] = field(default_factory=Counter)
+    slices: Counter[tuple[str, str]] = field(default_factory=Counter)
+    lines: int = 0
+
+    def add(self, p: Problem) -> None:
+        if len(self.problems) < MAX_PROBLEMS_PER_FILE:
+            self.problems.append(p)
+        else:
+            self.dropped += 1
+
+    def merge(self, other: ChunkResult) -> None:
+        for p in other.problems:
+            self.add(p)
+        self.dropped += other.dropped
+        self.id_hashes.extend(other.id_hashes)
+        self.id_lines.extend(other.id_lines)
+        if other.ids is not None:
+            if self.ids is None:
+                self.ids = {}
+            self.ids.update(other.ids)
+        self.strata.update(other.strata)
+        self.slices.update(other.slices)
+        self.lines += other.lines
+
+
+def _id_hash(ex_id: str) -> int:
+    return int.from_bytes(hashlib.blake2b(ex_id.encode(), digest_size=8).digest(), "little")
+
+
+def check_lines(
+    lines: Iterator[tuple[int, bytes]],
+    name: str,
+    st: Settings,
+    *,
+    keep_ids: bool,
+    first_block: bool,
+) -> ChunkResult:
+    """Check golden lines; the hot loop of validate."""
+    out = ChunkResult(ids={} if keep_ids else None)
+    fast = st.fast
+    strata = st.strata
+    slice_keys = st.slice_keys
+    loads = orjson.loads
+    is_canonical = golden.is_canonical
+    chash = golden.content_hash
+    for lineno, raw in lines:
+        out.lines += 1
+        if first_block and lineno == 1 and raw.startswith(jsonl.BOM):
+            out.add(Problem(name, 1, f"starts with a UTF-8 byte order mark; {FMT_HINT}", "bom"))
+            raw = raw[len(jsonl.BOM) :]
+        if raw.endswith(b"\r"):
+            out.add(Problem(name, lineno, f"CRLF line ending; {FMT_HINT}", "crlf"))
+            raw = raw[:-1]
+        if not raw.strip():
+            out.add(Problem(name, lineno, f"empty line; {FMT_HINT}", "blank-line"))
+            continue
+        try:
+            ex = loads(raw)
+        except orjson.JSONDecodeError:
+            try:
+                jsonl.loads(raw)
+            except jsonl.JsonLineError as exc:
+                out.add(Problem(name, lineno, exc.message, exc.code, column=exc.column))
+            continue
+        if type(ex) is not dict:
+            out.add(
+                Problem(
+                    name, lineno, f"expected a JSON object, got {type(ex).__name__}", "not-object"
+                )
+            )
+            continue
+        ex_id = ex.get("id")
+        sid = ex_id if isinstance(ex_id, str) else None
+        if fast is not None:
+            try:
+                fast(ex)
+                valid = True
+            except ValueError:
+                valid = False
+            except RecursionError:
+                valid = False
+        else:
+            valid = False
+        if not valid:
+            try:
+                failures = schema.full_errors(st.schema_set, ex)
+            except RecursionError:
+                failures = [schema.Failure("nested too deeply to validate", "$")]
+            for f in failures[:3]:
+                out.add(
+                    Problem(name, lineno, f.message, "schema", example_id=sid, field=f.json_path)
+                )
+        if sid is not None:
+            out.id_hashes.append(_id_hash(sid))
+            out.id_lines.append(lineno)
+            if out.ids is not None:
+                out.ids[sid] = ex
+        if not is_canonical(ex, raw):
+            dup = jsonl.has_duplicate_keys(raw)
+            if dup is not None:
+                out.add(
+                    Problem(
+                        name,
+                        lineno,
+                        f"key {dup!r} appears twice in one object",
+                        "dup-key",
+                        example_id=sid,
+                    )
+                )
+            elif jsonl.depth(ex) > jsonl.MAX_DEPTH:
+                out.add(
+                    Problem(
+                        name,
+                        lineno,
+                        f"nested deeper than {jsonl.MAX_DEPTH} levels",
+                        "depth",
+                        example_id=sid,
+                    )
+                )
+            else:
+                out.add(
+                    Problem(
+                        name,
+                        lineno,
+                        f"not in canonical form; {FMT_HINT}",
+                        "non-canonical",
+                        example_id=sid,
+                    )
+                )
+        h = ex.get("content_hash")
+        if isinstance(h, str) and h != chash(ex):
+            out.add(
+                Problem(
+                    name,
+                    lineno,
+                    "content_hash does not match the content (edited by hand?); "
+                    "use `goldset edit`, or `goldset fmt` to recompute it",
+                    "hash-mismatch",
+                    example_id=sid,
+                    field="$.content_hash",
+                )
+            )
+        stratum = ex.get("stratum")
+        if stratum is not None:
+            if isinstance(stratum, str) and stratum not in strata:
+                out.add(
+                    Problem(
+                        name,
+                        lineno,
+                        f"unknown stratum {stratum!r} (configured: {', '.join(sorted(strata))})",
+                        "stratum",
+                        example_id=sid,
+                        field="$.stratum",
+                    )
+                )
+            out.strata[str(stratum)] += 1
+        if slice_keys:
+            sl = ex.get("slice")
+            sl = sl if isinstance(sl, dict) else {}
+            for key in slice_keys:
+                value = sl.get(key)
+                if value is None:
+                    out.add(
+                        Problem(
+                            name,
+                            lineno,
+                            f"missing slice key {key!r} (goldset.yaml slices)",
+                            "slice-missing",
+                            example_id=sid,
+                            field=f"$.slice.{key}",
+                        )
+                    )
+                else:
+                    out.slices[(key, str(value))] += 1
+    return out
+
+
+def _iter_block_lines(data: bytes, first_lineno: int) -> Iterator[tuple[int, bytes]]:
+    for n, raw in jsonl.split_lines(data):
+        yield first_lineno + n - 1, raw
+
+
+def check_bytes(data: bytes, name: str, st: Settings, *, keep_ids: bool) -> ChunkResult:
+    res = check_lines(_iter_block_lines(data, 1), name, st, keep_ids=keep_ids, first_block=True)
+    if data and not data.endswith(b"\n"):
+        res.add(
+            Problem(
+                name,
+                res.lines,
+                f"no newline at the end of the file; {FMT_HINT}",
+                "no-final-newline",
+            )
+        )
+    return res
+
+
+def _stream_range(
+    path: Path, start: int, end: int, first_lineno: int
+) -> Iterator[tuple[int, bytes]]:
+    """Lines of ``path`` in [start, end), read block by block (memory stays flat)."""
+    lineno = first_lineno
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        pos = start
+        carry = b""
+        while pos < end:
+            block = fh.read(min(BLOCK, end - pos))
+            if not block:
+                break
+            pos += len(block)
+            block = carry + block
+            last = block.rfind(b"\n")
+            if last == -1:
+                carry = block
+                continue
+            body, carry = block[: last + 1], block[last + 1 :]
+            for _, raw in jsonl.split_lines(body):
+                yield lineno, raw
+                lineno += 1
+        if carry:
+            yield lineno, carry
+
+
+_WORKER_SETTINGS: Settings | None = None
+
+
+def _worker(args: tuple[str, str, int, int, int, bool]) -> ChunkResult:
+    path, name, start, end, first_lineno, first_block = args
+    assert _WORKER_SETTINGS is not None
+    return check_lines(
+        _stream_range(Path(path), start, end, first_lineno),
+        name,
+        _WORKER_SETTINGS,
+        keep_ids=False,
+        first_block=first_block,
+    )
+
+
+def _split_points(path: Path, parts: int) -> list[tuple[int, int, int]]:
+    """Byte ranges aligned on newlines, each with its first line number."""
+    size = path.stat().st_size
+    bounds = [0]
+    with open(path, "rb") as fh:
+        for i in range(1, parts):
+            fh.seek(size * i // parts)
+            fh.readline()
+            bounds.append(max(fh.tell(), bounds[-1]))
+    bounds.append(size)
+    ranges: list[tuple[int, int, int]] = []
+    lineno = 1
+    with open(path, "rb") as fh:
+        for a, b in itertools.pairwise(bounds):
+            ranges.append((a, b, lineno))
+            fh.seek(a)
+            remaining = b - a
+            while remaining > 0:
+                chunk = fh.read(min(BLOCK, remaining))
+                if not chunk:
+                    break
+                remaining -= len(chunk)
+                lineno += chunk.count(b"\n")
+    return ranges
+
+
+def check_file_parallel(path: Path, name: str, st: Settings, jobs: int) -> ChunkResult:
+    """Check a large file on ``jobs`` cores (forked workers inherit the validator)."""
+    import multiprocessing as mp
+
+    global _WORKER_SETTINGS
+    _WORKER_SETTINGS = st
+    ranges = _split_points(path, jobs * 4)
+    tasks = [(str(path), name, a, b, ln, a == 0) for a, b, ln in ranges if b > a]
+    ctx = mp.get_context("fork")
+    result = ChunkResult()
+    with ctx.Pool(jobs) as pool:
+        for part in pool.imap(_worker, tasks):
+            result.merge(part)
+    with open(path, "rb") as fh:
+        fh.seek(max(0, path.stat().st_size - 1))
+        last = fh.read(1)
+    if last and last != b"\n":
+        result.add(
+            Problem(
+                name,
+                result.lines,
+                f"no newline at the end of the file; {FMT_HINT}",
+                "no-final-newline",
+            )
+        )
+    return result
+
+
+@dataclass
+class Report:
+    problems: list[Problem]
+    files: int
+    examples: int
+    strata: dict[str, int]
+    slices: dict[str, dict[str, int]]
+    source: str
+    truncated: int = 0
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for p in self.problems if p.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for p in self.problems if p.severity == "warning")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.errors == 0,
+            "source": self.source,
+            "files": self.files,
+            "examples": self.examples,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "truncated": self.truncated,
+            "strata": self.strata,
+            "slices": self.slices,
+            "problems": [p.as_dict() for p in self.problems],
+        }
+
+
+def settings_for(cfg: Config) -> Settings:
+    schema_path = cfg.path("schema")
+    ss = schema.load(schema_path, cfg.rel("schema"))
+    fast = schema.compiled(ss, schema.cache_dir_for(cfg.root))
+    strat = cfg["stratification"]
+    return Settings(
+        fast=fast,
+        schema_set=ss,
+        strata=frozenset(strat["strata"]),
+        slice_keys=tuple(cfg.slice_keys),
+    )
+
+
+def run(
+    cfg: Config,
+    tree: Tree,
+    *,
+    paths: list[str] | None = None,
+    jobs: int | None = None,
+    check_refs: bool = True,
+) -> Report:
+    """Validate the golden set as read from ``tree`` (working tree, index or commit)."""
+    st = settings_for(cfg)
+    golden_prefix = cfg.rel("golden")
+    golden_files = [p for p in tree.files(golden_prefix) if p.endswith(".jsonl")]
+    if paths:
+        wanted = {p.strip("/") for p in paths}
+        golden_files = [
+            p for p in golden_files if p in wanted or any(p.startswith(w + "/") for w in wanted)
+        ]
+    jobs = jobs or min(2, os.cpu_count() or 1)
+    total = ChunkResult(ids={})
+    all_problems: list[Problem] = []
+    dropped = 0
+    id_index: dict[int, list[tuple[str, int]]] = {}
+    for name in golden_files:
+        disk = cfg.root / name
+        use_parallel = (
+            tree.label == "working tree"
+            and jobs > 1
+            and disk.is_file()
+            and disk.stat().st_size >= PARALLEL_MIN_BYTES
+        )
+        if use_parallel:
+            res = check_file_parallel(disk, name, st, jobs)
+        else:
+            data = tree.read(name) or b""
+            res = check_bytes(data, name, st, keep_ids=True)
+        all_problems.extend(res.problems)
+        dropped += res.dropped
+        if res.dropped:
+            all_problems.append(
+                Problem(
+                    name,
+                    None,
+                    f"{res.dropped} more problems in this file not shown",
+                    "truncated",
+                    severity="warning",
+                )
+            )
+        total.strata.update(res.strata)
+        total.slices.update(res.slices)
+        total.lines += res.lines
+        if res.ids is not None and total.ids is not None:
+            total.ids.update(res.ids)
+        else:
+            total.ids = None
+        for h, ln in zip(res.id_hashes, res.id_lines, strict=True):
+            id_index.setdefault(h, []).append((name, ln))
+    dups = _duplicate_ids(id_index, tree)
+    all_problems.extend(dups)
+    n_examples = sum(len(v) for v in id_index.values())
+    all_problems.extend(_stratification(cfg, total.strata, total.slices, n_examples))
+    if check_refs and total.ids is not None and not paths:
+        all_problems.extend(check_references(cfg, tree, total.ids))
+    slices: dict[str, dict[str, int]] = {}
+    for (k, v), c in sorted(total.slices.items()):
+        slices.setdefault(k, {})[v] = c
+    return Report(
+        problems=all_problems,
+        files=len(golden_files),
+        examples=n_examples,
+        strata=dict(sorted(total.strata.items())),
+        slices=slices,
+        source=tree.label,
+        truncated=dropped,
+    )
+
+
+def _duplicate_ids(index: dict[int, list[tuple[str, int]]], tree: Tree) -> list[Problem]:
+    out: list[Problem] = []
+    for places in index.values():
+        if len(places) < 2:
+            continue
+        # Same 64-bit hash: read the lines back to get (and confirm) the ids.
+        by_id: dict[str, list[tuple[str, int]]] = {}
+        for name, ln in places:
+            ex_id = _id_at(tree, name, ln)
+            if ex_id is not None:
+                by_id.setdefault(ex_id, []).append((name, ln))
+        for ex_id, where in by_id.items():
+            first = where[0]
+            for name, ln in where[1:]:
+                out.append(
+                    Problem(
+                        name,
+                        ln,
+                        f"duplicate id (first at {first[0]}:{first[1]}); ids must be unique across the set",
+                        "dup-id",
+                        example_id=ex_id,
+                        field="$.id",
+                    )
+                )
+    return out
+
+
+_LINE_CACHE: dict[str, list[bytes]] = {}
+
+
+def _id_at(tree: Tree, name: str, lineno: int) -> str | None:
+    lines = _LINE_CACHE.get(name)
+    if lines is None:
+        data = tree.read(name) or b""
+        lines = _LINE_CACHE[name] = data.split(b"\n")
+    try:
+        raw = lines[lineno - 1].rstrip(b"\r")
+        if lineno == 1 and raw.startswith(jsonl.BOM):
+            raw = raw[len(jsonl.BOM) :]
+        value = orjson.loads(raw).get("id")
+    except (IndexError, orjson.JSONDecodeError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _stratification(
+    cfg: Config, strata: Counter[str], slices: Counter[tuple[str, str]], n: int
+) -> list[Problem]:
+    if n == 0:
+        return []
+    strat = cfg["stratification"]
+    severity = strat["severity"]
+    where = cfg.rel("golden")
+    out: list[Problem] = []
+    need = strat["min_per_stratum"]
+    for s in strat["strata"]:
+        if strata.get(s, 0) < need:
+            out.append(
+                Problem(
+                    where,
+                    None,
+                    f"stratum {s!r} has {strata.get(s, 0)} examples; goldset.yaml asks for at least {need}",
+                    "stratification",
+                    severity=severity,
+                )
+            )
+    per_slice = strat["min_per_slice"]
+    for (key, value), count in sorted(slices.items()):
+        if count < per_slice:
+            out.append(
+                Problem(
+                    where,
+                    None,
+                    f"slice {key}={value} has {count} examples; goldset.yaml asks for at least {per_slice}",
+                    "stratification",
+                    severity=severity,
+                )
+            )
+    return out
+
+
+def check_references(cfg: Config, tree: Tree, examples: dict[str, dict[str, Any]]) -> list[Problem]:
+    """Results, labels and judgments must point at existing examples (stale hashes warn)."""
+    out: list[Problem] = []
+    hashes = {k: v.get("content_hash") for k, v in examples.items()}
+    for key in ("results", "labels", "judgments"):
+        for name in tree.files(cfg.rel(key)):
+            if not name.endswith(".jsonl"):
+                continue
+            data = tree.read(name) or b""
+            count = 0
+            for lineno, raw in jsonl.split_lines(data):
+                raw = raw.rstrip(b"\r")
+                if not raw.strip():
+                    continue
+                try:
+                    rec = jsonl.loads(raw)
+                except jsonl.JsonLineError as exc:
+                    out.append(Problem(name, lineno, exc.message, exc.code, column=exc.column))
+                    continue
+                if not isinstance(rec, dict):
+                    out.append(Problem(name, lineno, "expected a JSON object", "not-object"))
+                    continue
+                ex_id = rec.get("example_id")
+                if not isinstance(ex_id, str):
+                    out.append(
+                        Problem(name, lineno, "missing example_id", "ref", field="$.example_id")
+                    )
+                elif ex_id not in examples:
+                    count += 1
+                    if count <= 20:
+                        out.append(
+                            Problem(
+                                name,
+                                lineno,
+                                f"points at unknown example {ex_id!r} (not in the golden set)",
+                                "ref-unknown",
+                                example_id=ex_id,
+                                field="$.example_id",
+                            )
+                        )
+                else:
+                    eh = rec.get("example_hash")
+                    if isinstance(eh, str) and hashes.get(ex_id) and eh != hashes[ex_id]:
+                        out.append(
+                            Problem(
+                                name,
+                                lineno,
+                                "made for an older version of this example (example_hash differs); re-run it",
+                                "ref-stale",
+                                severity="warning",
+                                example_id=ex_id,
+                                field="$.example_hash",
+                            )
+                        )
+            if count > 20:
+                out.append(
+                    Problem(name, None, f"{count - 20} more unknown example ids", "ref-unknown")
+                )
+    return out
