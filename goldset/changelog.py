@@ -13,8 +13,7 @@ within the same commit range) adds a bullet naming its id with a real reason.
 from __future__ import annotations
 
 import re
-from collections import Counter
-from dataclasses import dataclass
+from collections import Counter, namedtuple
 
 ACTIONS = ("added", "changed", "removed", "moved")
 HEADER = "# Golden set changelog\n"
@@ -94,14 +93,8 @@ MIN_CHARS = 12
 MIN_WORDS = 3
 
 
-@dataclass(frozen=True)
-class Entry:
-    date: str
-    author: str
-    action: str
-    ids: tuple[str, ...]
-    reason: str
-    line: int
+# One bullet: its section's date and author, the action, the ids, the reason, its line.
+Entry = namedtuple("Entry", ["date", "author", "action", "ids", "reason", "line"])
 
 
 def reason_problem(reason: str) -> str | None:

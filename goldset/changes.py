@@ -3,24 +3,18 @@ one is justified by a CHANGELOG entry added by the same change."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import namedtuple
 from typing import Any
-
-import orjson
 
 from goldset import changelog, gitio, jsonl
 from goldset.config import Config
 from goldset.problems import Problem
 from goldset.trees import EmptyTree, IndexTree, RevTree, Tree
 
-
-@dataclass(frozen=True)
-class ExampleChange:
-    id: str
-    kind: str  # added | removed | changed | moved
-    path: str  # where it is now (or was, when removed)
-    line: int | None
-    old_path: str | None = None
+# kind: added | removed | changed | moved; path: where it is now (or was, when removed).
+ExampleChange = namedtuple(
+    "ExampleChange", ["id", "kind", "path", "line", "old_path"], defaults=[None]
+)
 
 
 def _records(data: bytes | None) -> dict[str, tuple[Any, int]]:
@@ -35,8 +29,8 @@ def _records(data: bytes | None) -> dict[str, tuple[Any, int]]:
         if not raw.strip():
             continue
         try:
-            ex = orjson.loads(raw)
-        except orjson.JSONDecodeError:
+            ex = jsonl.loads(raw)
+        except jsonl.JsonLineError:
             continue
         if isinstance(ex, dict) and isinstance(ex.get("id"), str):
             out.setdefault(ex["id"], (ex, lineno))
@@ -91,12 +85,20 @@ def _golden_diff(cfg: Config, base: str | None, head: str | None) -> tuple[list[
     return old_files, new_files
 
 
-@dataclass
 class CheckResult:
-    changes: list[ExampleChange]
-    justified: dict[str, list[changelog.Entry]]
-    problems: list[Problem]
-    range: str
+    """Example-level changes of a change, what justified them, and what is unjustified."""
+
+    def __init__(
+        self,
+        changes: list[Any],
+        justified: dict[str, list[Any]],
+        problems: list[Problem],
+        range: str,
+    ) -> None:
+        self.changes = changes
+        self.justified = justified
+        self.problems = problems
+        self.range = range
 
 
 def check(
@@ -149,13 +151,10 @@ def check(
 
 def check_staged(cfg: Config) -> CheckResult:
     head = "HEAD" if gitio.has_head(cfg.root) else None
-    old: Tree = RevTree(cfg.root, "HEAD") if head else EmptyTree()
-    new = IndexTree(cfg.root)
-    try:
+    with gitio.CatFile(cfg.root) as cat:
+        old: Tree = RevTree(cfg.root, "HEAD", cat, resolved=True) if head else EmptyTree()
+        new = IndexTree(cfg.root, cat)
         return check(cfg, old, new, head, None, "the staged change")
-    finally:
-        old.close()
-        new.close()
 
 
 def check_range(cfg: Config, spec: str) -> CheckResult:
@@ -177,8 +176,8 @@ def check_range(cfg: Config, spec: str) -> CheckResult:
         resolved = gitio.resolve(cfg.root, base_rev)
         mb = gitio.run(cfg.root, "merge-base", resolved, head, check=False).decode().strip()
         base = mb or resolved
-        old = RevTree(cfg.root, base)
-    new = RevTree(cfg.root, head)
+        old = RevTree(cfg.root, base, resolved=True)
+    new = RevTree(cfg.root, head, resolved=True)
     try:
         return check(cfg, old, new, base, head, f"the range {spec}")
     finally:

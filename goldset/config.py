@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -55,11 +54,17 @@ DEFAULTS: dict[str, Any] = {
 _PATH_KEYS = tuple(DEFAULTS["paths"])
 
 
-@dataclass
 class Config:
-    root: Path
-    data: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(DEFAULTS))
-    exists: bool = False
+    """The loaded goldset.yaml (merged over DEFAULTS) and the root it belongs to."""
+
+    __slots__ = ("data", "exists", "root")
+
+    def __init__(
+        self, root: Path, data: dict[str, Any] | None = None, exists: bool = False
+    ) -> None:
+        self.root = root
+        self.data = data if data is not None else copy.deepcopy(DEFAULTS)
+        self.exists = exists
 
     def path(self, key: str) -> Path:
         """Absolute path of a configured location (``golden``, ``labels``, ...)."""

@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from goldset import atomic, changelog, gitio, golden, jsonl, schema
 from goldset.config import Config
 from goldset.errors import CheckFailed, InputError, UsageError
@@ -89,13 +87,9 @@ def read_examples(data: bytes, name: str, fmt: str | None = None) -> list[dict[s
         return _read_csv(data, name)
     if fmt == "json":
         try:
-            doc = orjson.loads(data)
-        except orjson.JSONDecodeError:
-            try:
-                jsonl.loads(data)
-            except jsonl.JsonLineError as exc:
-                raise InputError(f"{name}: {exc.message}") from None
-            raise InputError(f"{name}: invalid JSON") from None
+            doc = jsonl.loads(data)
+        except jsonl.JsonLineError as exc:
+            raise InputError(f"{name}: {exc.message}") from None
         items = doc if isinstance(doc, list) else [doc]
         for i, item in enumerate(items):
             if not isinstance(item, dict):
@@ -189,7 +183,7 @@ def _check_examples(cfg: Config, examples: list[dict[str, Any]], origin: str) ->
 def _tokens(ex: dict[str, Any]) -> frozenset[str]:
     text = ex.get("input")
     if not isinstance(text, str):
-        text = orjson.dumps(text).decode()
+        text = jsonl.dumps(text).decode()
     words = re.findall(r"\w+", text.lower())
     if len(words) < 3:
         return frozenset(words)
@@ -335,14 +329,14 @@ def parse_assignment(item: str) -> tuple[list[str], Any]:
     path = key.strip().split(".")
     # JSON if it parses as JSON (42, true, ["a"], "quoted"), text otherwise.
     try:
-        parsed: Any = orjson.loads(value)
-    except orjson.JSONDecodeError:
+        parsed: Any = jsonl.loads(value.encode())
+    except jsonl.JsonLineError:
         parsed = value
     return path, parsed
 
 
 def apply_assignments(example: dict[str, Any], assignments: list[str]) -> dict[str, Any]:
-    out = orjson.loads(orjson.dumps(example))
+    out = jsonl.loads(jsonl.dumps(example))
     for item in assignments:
         path, value = parse_assignment(item)
         if path[0] in ("id", "provenance", "content_hash"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from dataclasses import dataclass
+from collections import namedtuple
 from pathlib import Path
 from typing import IO, Any
 
@@ -122,11 +122,8 @@ def ls_index(root: Path, prefix: str = "") -> dict[str, str]:
     return files
 
 
-@dataclass(frozen=True)
-class Change:
-    status: str  # A, M, D, R (renamed), C, T
-    path: str
-    old_path: str | None = None
+# status: A, M, D, R (renamed), C, T; old_path for renames and copies.
+Change = namedtuple("Change", ["status", "path", "old_path"], defaults=[None])
 
 
 def diff_names(root: Path, base: str | None, head: str | None, prefix: str = "") -> list[Change]:

@@ -7,14 +7,10 @@ so a diff or a merge touches exactly the examples that changed.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import orjson
 
 from goldset import jsonl
 from goldset.errors import InputError
@@ -48,32 +44,59 @@ def canonical_obj(example: Mapping[str, Any]) -> dict[str, Any]:
 
 def canonical_bytes(example: Mapping[str, Any]) -> bytes:
     """The canonical line for ``example`` (without the trailing newline)."""
-    return orjson.dumps(canonical_obj(example))
+    return jsonl.dumps(canonical_obj(example))
 
 
 def is_canonical(example: dict[str, Any], raw: bytes) -> bool:
     """Whether ``raw`` is exactly the canonical line of the parsed ``example``.
 
-    Checked at C speed: the line must equal its own compact re-serialisation,
-    the top-level keys must be in canonical order, and nested keys sorted.
+    The line must equal its own compact re-serialisation (so no spaces, no
+    duplicate keys, the same escapes), the top-level keys must be in canonical
+    order, and nested keys sorted. Raises JsonLineError for unrepresentable values.
     """
-    if orjson.dumps(example) != raw:
+    if jsonl.dumps(example) != raw:
         return False
+    return _orders_canonical(example)
+
+
+def is_canonical_fast(example: dict[str, Any], raw: bytes, dumps: Any, sort_opt: int) -> bool:
+    """is_canonical with orjson's ``dumps`` for bulk validation; same verdicts
+    (anything orjson cannot serialise goes to the reference path)."""
+    try:
+        if dumps(example) != raw:
+            return False
+        for v in example.values():
+            if isinstance(v, dict | list) and dumps(v) != dumps(v, option=sort_opt):
+                return False
+    except TypeError:
+        return is_canonical(example, raw)
+    keys = list(example)
+    return keys == key_order(keys)
+
+
+def _orders_canonical(example: dict[str, Any]) -> bool:
     keys = list(example)
     if keys != key_order(keys):
         return False
-    for v in example.values():
-        if isinstance(v, dict | list) and orjson.dumps(v) != orjson.dumps(
-            v, option=orjson.OPT_SORT_KEYS
-        ):
-            return False
+    return all(_keys_sorted(v) for v in example.values())
+
+
+def _keys_sorted(value: Any) -> bool:
+    if isinstance(value, dict):
+        keys = list(value)
+        return keys == sorted(keys) and all(_keys_sorted(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_keys_sorted(v) for v in value)
     return True
 
 
 def content_hash(example: Mapping[str, Any]) -> str:
-    """First 16 hex digits of SHA-256 over the example's content (not id or provenance)."""
+    """First 16 hex digits of SHA-256 over the example's content (not id or provenance),
+    serialised compactly with every object's keys sorted."""
+    import hashlib
+
     body = {k: v for k, v in example.items() if k not in UNHASHED}
-    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
+    return hashlib.sha256(jsonl.dumps_sorted(body)).hexdigest()[:16]
 
 
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
@@ -83,7 +106,7 @@ def make_id(example: Mapping[str, Any], taken: set[str], prefix: str = "") -> st
     """A readable, stable id: a slug of the input's first words plus a short hash."""
     text = example.get("input")
     if not isinstance(text, str):
-        text = orjson.dumps(text).decode() if text is not None else ""
+        text = jsonl.dumps(text).decode() if text is not None else ""
     words = _SLUG_RE.sub("-", text.lower()).strip("-").split("-")
     slug = "-".join(w for w in words[:5] if w)[:40].strip("-") or "ex"
     if prefix:
@@ -99,13 +122,18 @@ def make_id(example: Mapping[str, Any], taken: set[str], prefix: str = "") -> st
     return f"{slug}-{digest}-{i}"
 
 
-@dataclass
 class GoldenSet:
-    """The examples of a golden set and where each one lives."""
+    """The examples of a golden set and where each one lives.
 
-    examples: dict[str, dict[str, Any]] = field(default_factory=dict)
-    where: dict[str, tuple[str, int]] = field(default_factory=dict)  # id -> (file, line)
-    files: dict[str, list[str]] = field(default_factory=dict)  # file -> ids in order
+    ``examples``: id -> example; ``where``: id -> (file, line); ``files``: file -> ids in order.
+    """
+
+    __slots__ = ("examples", "files", "where")
+
+    def __init__(self) -> None:
+        self.examples: dict[str, dict[str, Any]] = {}
+        self.where: dict[str, tuple[str, int]] = {}
+        self.files: dict[str, list[str]] = {}
 
     def slice_of(self, example_id: str) -> dict[str, str]:
         s = self.examples.get(example_id, {}).get("slice")
@@ -167,6 +195,8 @@ def read_set(cfg: Any) -> dict[str, dict[str, Any]]:
 
 def set_hash(examples: Mapping[str, Mapping[str, Any]]) -> str:
     """A hash of the whole set (ids and content hashes), for run manifests."""
+    import hashlib
+
     h = hashlib.sha256()
     for ex_id in sorted(examples):
         h.update(ex_id.encode())

@@ -134,3 +134,7 @@ def _check_changelog(cfg: object, opts: dict[str, str]) -> int:
         sys.stdout.write(render(result.problems, opts["format"], summary))
         return 1
     return 0
+
+
+if __name__ == "__main__":
+    main()

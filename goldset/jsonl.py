@@ -1,20 +1,31 @@
 """Strict JSONL: one JSON value per line, with precise, user-facing diagnostics.
 
-orjson does the parsing (it refuses NaN/Infinity and invalid UTF-8, and caps
-nesting). Duplicate keys are the one thing it accepts silently, so a line whose
-compact re-serialisation differs from its bytes gets a second, slower look.
+The standard library's json is the reference: it defines what parses and the
+compact form goldset writes. orjson is an accelerator for bulk work (big
+files, diffs): it is imported only there, because its import alone (it pulls
+in dataclasses, inspect, uuid, ...) costs more than the whole hook run on a
+500-example set. Wherever orjson refuses something json accepts (integers
+beyond 64 bits, lone surrogates), the json path decides, so every verdict is
+the same whichever path ran.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from typing import Any
+import re
 
-import orjson
+# Importing typing costs the hook path several milliseconds: types are for checkers only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any
 
 BOM = b"\xef\xbb\xbf"
 MAX_DEPTH = 200
+
+# Floats in exponent form are the one place json's and orjson's compact output
+# differ (1e-07 vs 1e-7); goldset's canonical form is orjson's.
+_EXP_RE = re.compile(rb"\d[eE][+-]?\d")
 
 
 class JsonLineError(ValueError):
@@ -40,13 +51,104 @@ def split_lines(data: bytes) -> Iterator[tuple[int, bytes]]:
         start = end + 1
 
 
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+_decoder = json.JSONDecoder(parse_constant=_refuse_constant)  # type: ignore[arg-type]
+# Built once: json.dumps with non-default options builds an encoder per call.
+_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+_sorted_encoder = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), allow_nan=False, sort_keys=True
+)
+
+
 def loads(raw: bytes) -> Any:
-    """Parse one line strictly; raise JsonLineError with a column on failure."""
+    """Parse one line strictly; raise JsonLineError (with a column) on failure."""
     try:
-        obj = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise _diagnose(raw, exc) from None
-    return obj
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as ue:
+        raise JsonLineError(
+            f"invalid UTF-8 (byte 0x{raw[ue.start]:02x} at byte {ue.start + 1})",
+            column=ue.start + 1,
+            code="utf8",
+        ) from None
+    try:
+        return _decoder.decode(text)
+    except json.JSONDecodeError as je:
+        raise JsonLineError(f"invalid JSON: {je.msg}", column=je.colno) from None
+    except RecursionError:
+        raise JsonLineError("nested too deeply to parse", code="depth") from None
+    except ValueError as exc:
+        literal = str(exc).split(" ")[0]
+        pos = _find_bare(text, literal)
+        raise JsonLineError(
+            f"{literal} is not valid JSON (use null or a string)",
+            column=None if pos is None else pos + 1,
+            code="nan",
+        ) from None
+
+
+def dumps(obj: Any) -> bytes:
+    """Compact JSON bytes (UTF-8, no spaces): the form goldset writes and compares.
+
+    Raises JsonLineError for what JSON text cannot carry faithfully (a lone
+    surrogate) or what goldset refuses (an integer beyond 64 bits).
+    """
+    try:
+        out = _encoder.encode(obj).encode()
+    except UnicodeEncodeError:
+        raise JsonLineError(
+            "contains a lone surrogate (\\ud800-\\udfff): not valid Unicode", code="surrogate"
+        ) from None
+    except ValueError as exc:
+        raise JsonLineError(str(exc), code="nan") from None
+    if _EXP_RE.search(out) and _has_exp_float(obj):
+        import orjson
+
+        try:
+            return orjson.dumps(obj)
+        except TypeError:
+            raise JsonLineError(
+                "an integer beyond 64 bits: store it as a string", code="bigint"
+            ) from None
+    return out
+
+
+def dumps_sorted(obj: Any) -> bytes:
+    """Compact JSON with every object's keys sorted (the basis of content hashes)."""
+    try:
+        out = _sorted_encoder.encode(obj).encode()
+    except UnicodeEncodeError:
+        raise JsonLineError(
+            "contains a lone surrogate (\\ud800-\\udfff): not valid Unicode", code="surrogate"
+        ) from None
+    if _EXP_RE.search(out) and _has_exp_float(obj):
+        import orjson
+
+        try:
+            return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
+        except TypeError:
+            raise JsonLineError(
+                "an integer beyond 64 bits: store it as a string", code="bigint"
+            ) from None
+    return out
+
+
+def _has_exp_float(obj: Any) -> bool:
+    """Whether ``obj`` holds a float whose repr uses an exponent (the regex above
+    also matches hex digits and text, so confirm on the parsed value)."""
+    stack = [obj]
+    while stack:
+        cur = stack.pop()
+        if type(cur) is float:
+            if "e" in repr(cur):
+                return True
+        elif isinstance(cur, dict):
+            stack.extend(cur.values())
+        elif isinstance(cur, list):
+            stack.extend(cur)
+    return False
 
 
 def has_duplicate_keys(raw: bytes) -> str | None:
@@ -85,35 +187,6 @@ def depth(obj: Any, limit: int = MAX_DEPTH) -> int:
     return deepest
 
 
-def _diagnose(raw: bytes, exc: orjson.JSONDecodeError) -> JsonLineError:
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as ue:
-        return JsonLineError(
-            f"invalid UTF-8 (byte 0x{raw[ue.start]:02x} at byte {ue.start + 1})",
-            column=ue.start + 1,
-            code="utf8",
-        )
-    msg = str(exc.msg) if hasattr(exc, "msg") else str(exc)
-    if "recursion" in msg.lower():
-        return JsonLineError("nested too deeply (more than 1024 levels)", code="depth")
-    for literal in ("NaN", "Infinity", "-Infinity"):
-        pos = _find_bare(text, literal)
-        if pos is not None:
-            return JsonLineError(
-                f"{literal} is not valid JSON (use null or a string)",
-                column=pos + 1,
-                code="nan",
-            )
-    try:
-        json.loads(text)
-    except json.JSONDecodeError as je:
-        return JsonLineError(f"invalid JSON: {je.msg}", column=je.colno)
-    except RecursionError:
-        return JsonLineError("nested too deeply", code="depth")
-    return JsonLineError(f"invalid JSON: {msg}", column=(exc.pos + 1) if exc.pos else None)
-
-
 def _find_bare(text: str, literal: str) -> int | None:
     """Position of ``literal`` outside any string, or None."""
     in_str = False
@@ -135,8 +208,3 @@ def _find_bare(text: str, literal: str) -> int | None:
             return i
         i += 1
     return None
-
-
-def dumps(obj: Any) -> bytes:
-    """Compact JSON bytes (UTF-8, no spaces), the form goldset writes."""
-    return orjson.dumps(obj)

@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from goldset import golden, jsonl
 
 
@@ -35,8 +33,8 @@ def _parse(data: bytes, side: str) -> dict[str, Any]:
         if not raw.strip():
             continue
         try:
-            ex = orjson.loads(raw)
-        except orjson.JSONDecodeError:
+            ex = jsonl.loads(raw)
+        except jsonl.JsonLineError:
             raise Unmergeable(f"{side}:{lineno}: not valid JSON") from None
         if not isinstance(ex, dict) or not isinstance(ex.get("id"), str):
             raise Unmergeable(f"{side}:{lineno}: not an example with an id")

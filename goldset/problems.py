@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections import namedtuple
 from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 
+# A namedtuple, not a dataclass: this sits on the hook path, where importing
+# dataclasses (and inspect) costs more than the check itself.
+_ProblemBase = namedtuple(
+    "_ProblemBase",
+    ["path", "line", "message", "code", "severity", "column", "example_id", "field"],
+    defaults=["error", None, None, None],
+)
 
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    line: int | None
-    message: str
-    code: str
-    severity: Severity = "error"
-    column: int | None = None
-    example_id: str | None = None
-    field: str | None = None  # a JSON path such as $.slice.category
+
+class Problem(_ProblemBase):
+    """One finding: where (path, line, column), what (message, code), which example and field.
+
+    ``field`` is a JSON path such as ``$.slice.category``.
+    """
+
+    __slots__ = ()
 
     def location(self) -> str:
         out = self.path
@@ -49,7 +54,7 @@ class Problem:
         return f"::{level} {','.join(props)}::{_gh_data(where + field + self.message)}"
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return dict(self._asdict())
 
 
 def _gh_data(s: str) -> str:

@@ -14,8 +14,8 @@ import hashlib
 import importlib.util
 import json
 import sys
+from collections import namedtuple
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,14 +44,21 @@ JsonSchemaValuesException = JsonSchemaValueException
 """
 
 
-@dataclass
 class SchemaSet:
-    """A root schema plus every local schema it may reference (by ``$id``)."""
+    """A root schema plus every local schema it may reference (by ``$id``).
 
-    name: str  # repository-relative path, for messages
-    root: dict[str, Any]
-    store: dict[str, dict[str, Any]] = field(default_factory=dict)
-    digest: str = ""
+    ``name`` is the repository-relative path used in messages.
+    """
+
+    __slots__ = ("digest", "name", "root", "store")
+
+    def __init__(
+        self, name: str, root: dict[str, Any], store: dict[str, dict[str, Any]], digest: str
+    ) -> None:
+        self.name = name
+        self.root = root
+        self.store = store
+        self.digest = digest
 
 
 def _read_json(path: Path, name: str) -> dict[str, Any]:
@@ -150,10 +157,7 @@ def _spec(schema: dict[str, Any]) -> Any:
     return specification_with(schema.get("$schema", ""), default=DRAFT7)
 
 
-@dataclass
-class Failure:
-    message: str
-    json_path: str
+Failure = namedtuple("Failure", ["message", "json_path"])
 
 
 def full_errors(ss: SchemaSet, instance: Any, validator: Any | None = None) -> list[Failure]:

@@ -53,12 +53,18 @@ class WorkTree:
 
 
 class _GitTree:
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self._cat: gitio.CatFile | None = None
-        self._listing: dict[str, str] | None = None
+    """Reads ``<rev>:<path>`` (or ``:<path>`` for the index) through one
+    ``cat-file --batch`` process, which trees of one command may share."""
 
-    def _list(self) -> dict[str, str]:
+    prefix = ""
+
+    def __init__(self, root: Path, cat: gitio.CatFile | None = None) -> None:
+        self.root = root
+        self._cat = cat
+        self._owns_cat = cat is None
+        self._listing: list[str] | None = None
+
+    def _list(self) -> list[str]:
         raise NotImplementedError
 
     def files(self, prefix: str) -> list[str]:
@@ -67,36 +73,34 @@ class _GitTree:
         return sorted(p for p in self._listing if _under(prefix, p))
 
     def read(self, path: str) -> bytes | None:
-        if self._listing is None:
-            self._listing = self._list()
-        sha = self._listing.get(path)
-        if sha is None:
-            return None
         if self._cat is None:
             self._cat = gitio.CatFile(self.root)
-        return self._cat.read(sha)
+        return self._cat.read(f"{self.prefix}:{path}")
 
     def close(self) -> None:
-        if self._cat is not None:
+        if self._cat is not None and self._owns_cat:
             self._cat.close()
-            self._cat = None
+        self._cat = None
 
 
 class IndexTree(_GitTree):
     label = "index (staged)"
 
-    def _list(self) -> dict[str, str]:
-        return gitio.ls_index(self.root)
+    def _list(self) -> list[str]:
+        return list(gitio.ls_index(self.root))
 
 
 class RevTree(_GitTree):
-    def __init__(self, root: Path, rev: str) -> None:
-        super().__init__(root)
-        self.rev = gitio.resolve(root, rev)
+    def __init__(
+        self, root: Path, rev: str, cat: gitio.CatFile | None = None, *, resolved: bool = False
+    ) -> None:
+        super().__init__(root, cat)
+        self.rev = rev if resolved else gitio.resolve(root, rev)
+        self.prefix = self.rev
         self.label = f"commit {self.rev[:12]}"
 
-    def _list(self) -> dict[str, str]:
-        return gitio.ls_tree(self.root, self.rev)
+    def _list(self) -> list[str]:
+        return list(gitio.ls_tree(self.root, self.rev))
 
 
 class EmptyTree:

@@ -16,11 +16,8 @@ import os
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import orjson
 
 from goldset import golden, jsonl, schema
 from goldset.config import Config
@@ -33,26 +30,36 @@ BLOCK = 8 << 20
 FMT_HINT = "run `goldset fmt` to rewrite it canonically"
 
 
-@dataclass
 class Settings:
     """What a worker needs to check lines; inherited by forked workers."""
 
-    fast: Callable[[Any], Any] | None
-    schema_set: schema.SchemaSet
-    strata: frozenset[str]
-    slice_keys: tuple[str, ...]
+    __slots__ = ("fast", "schema_set", "slice_keys", "strata")
+
+    def __init__(
+        self,
+        fast: Callable[[Any], Any] | None,
+        schema_set: schema.SchemaSet,
+        strata: frozenset[str],
+        slice_keys: tuple[str, ...],
+    ) -> None:
+        self.fast = fast
+        self.schema_set = schema_set
+        self.strata = strata
+        self.slice_keys = slice_keys
 
 
-@dataclass
 class ChunkResult:
-    problems: list[Problem] = field(default_factory=list)
-    dropped: int = 0
-    id_hashes: array = field(default_factory=lambda: array("Q"))
-    id_lines: array = field(default_factory=lambda: array("L"))
-    ids: dict[str, dict[str, Any]] | None = None
-    strata: Counter[str] = field(default_factory=Counter)
-    slices: Counter[tuple[str, str]] = field(default_factory=Counter)
-    lines: int = 0
+    """What checking a run of lines found (mergeable across workers)."""
+
+    def __init__(self, ids: dict[str, dict[str, Any]] | None = None) -> None:
+        self.problems: list[Problem] = []
+        self.dropped = 0
+        self.id_hashes = array("Q")
+        self.id_lines = array("L")
+        self.ids = ids
+        self.strata: Counter[str] = Counter()
+        self.slices: Counter[tuple[str, str]] = Counter()
+        self.lines = 0
 
     def add(self, p: Problem) -> None:
         if len(self.problems) < MAX_PROBLEMS_PER_FILE:
@@ -86,15 +93,33 @@ def check_lines(
     *,
     keep_ids: bool,
     first_block: bool,
+    bulk: bool = False,
 ) -> ChunkResult:
-    """Check golden lines; the hot loop of validate."""
+    """Check golden lines; the hot loop of validate.
+
+    ``bulk`` parses and compares with orjson (worth its import on big files);
+    whatever orjson refuses is re-decided by the reference json path.
+    """
     out = ChunkResult(ids={} if keep_ids else None)
     fast = st.fast
     strata = st.strata
     slice_keys = st.slice_keys
-    loads = orjson.loads
-    is_canonical = golden.is_canonical
     chash = golden.content_hash
+    if bulk:
+        import orjson
+
+        fast_loads = orjson.loads
+        fast_error: type[Exception] = orjson.JSONDecodeError
+        odumps = orjson.dumps
+        osort = orjson.OPT_SORT_KEYS
+
+        def is_canonical(ex: dict[str, Any], raw: bytes) -> bool:
+            return golden.is_canonical_fast(ex, raw, odumps, osort)
+
+    else:
+        fast_loads = jsonl.loads
+        fast_error = jsonl.JsonLineError
+        is_canonical = golden.is_canonical
     for lineno, raw in lines:
         out.lines += 1
         if first_block and lineno == 1 and raw.startswith(jsonl.BOM):
@@ -107,13 +132,13 @@ def check_lines(
             out.add(Problem(name, lineno, f"empty line; {FMT_HINT}", "blank-line"))
             continue
         try:
-            ex = loads(raw)
-        except orjson.JSONDecodeError:
+            ex = fast_loads(raw)
+        except fast_error:
             try:
-                jsonl.loads(raw)
+                ex = jsonl.loads(raw)
             except jsonl.JsonLineError as exc:
                 out.add(Problem(name, lineno, exc.message, exc.code, column=exc.column))
-            continue
+                continue
         if type(ex) is not dict:
             out.add(
                 Problem(
@@ -147,7 +172,14 @@ def check_lines(
             out.id_lines.append(lineno)
             if out.ids is not None:
                 out.ids[sid] = ex
-        if not is_canonical(ex, raw):
+        try:
+            canonical = is_canonical(ex, raw)
+            h = ex.get("content_hash")
+            stale = isinstance(h, str) and h != chash(ex)
+        except jsonl.JsonLineError as exc:
+            out.add(Problem(name, lineno, exc.message, exc.code, example_id=sid))
+            continue
+        if not canonical:
             dup = jsonl.has_duplicate_keys(raw)
             if dup is not None:
                 out.add(
@@ -179,8 +211,7 @@ def check_lines(
                         example_id=sid,
                     )
                 )
-        h = ex.get("content_hash")
-        if isinstance(h, str) and h != chash(ex):
+        if stale:
             out.add(
                 Problem(
                     name,
@@ -285,6 +316,7 @@ def _worker(args: tuple[str, str, int, int, int, bool]) -> ChunkResult:
         _WORKER_SETTINGS,
         keep_ids=False,
         first_block=first_block,
+        bulk=True,
     )
 
 
@@ -342,15 +374,26 @@ def check_file_parallel(path: Path, name: str, st: Settings, jobs: int) -> Chunk
     return result
 
 
-@dataclass
 class Report:
-    problems: list[Problem]
-    files: int
-    examples: int
-    strata: dict[str, int]
-    slices: dict[str, dict[str, int]]
-    source: str
-    truncated: int = 0
+    """The outcome of validate: problems plus what was looked at."""
+
+    def __init__(
+        self,
+        problems: list[Problem],
+        files: int,
+        examples: int,
+        strata: dict[str, int],
+        slices: dict[str, dict[str, int]],
+        source: str,
+        truncated: int = 0,
+    ) -> None:
+        self.problems = problems
+        self.files = files
+        self.examples = examples
+        self.strata = strata
+        self.slices = slices
+        self.source = source
+        self.truncated = truncated
 
     @property
     def errors(self) -> int:
@@ -503,8 +546,8 @@ def _id_at(tree: Tree, name: str, lineno: int) -> str | None:
         raw = lines[lineno - 1].rstrip(b"\r")
         if lineno == 1 and raw.startswith(jsonl.BOM):
             raw = raw[len(jsonl.BOM) :]
-        value = orjson.loads(raw).get("id")
-    except (IndexError, orjson.JSONDecodeError, AttributeError):
+        value = jsonl.loads(raw).get("id")
+    except (IndexError, jsonl.JsonLineError, AttributeError):
         return None
     return value if isinstance(value, str) else None
 

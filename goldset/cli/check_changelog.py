@@ -31,7 +31,7 @@ def command(staged: bool, spec: str | None, repo: str | None, fmt: str) -> int:
             {
                 "ok": not result.problems,
                 "range": result.range,
-                "changes": [c.__dict__ for c in result.changes],
+                "changes": [c._asdict() for c in result.changes],
                 "justified": {k: [e.reason for e in v] for k, v in result.justified.items()},
                 "problems": [p.as_dict() for p in result.problems],
             }
