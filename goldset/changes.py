@@ -4,12 +4,18 @@ one is justified by a CHANGELOG entry added by the same change."""
 from __future__ import annotations
 
 from collections import namedtuple
-from typing import Any
 
 from goldset import changelog, gitio, jsonl
 from goldset.config import Config
 from goldset.problems import Problem
-from goldset.trees import EmptyTree, IndexTree, RevTree, Tree
+from goldset.trees import EmptyTree, IndexTree, RevTree
+
+# typing costs the hook path ~2 ms to import: annotations are for checkers only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from goldset.trees import Tree
 
 # kind: added | removed | changed | moved; path: where it is now (or was, when removed).
 ExampleChange = namedtuple(
@@ -17,44 +23,61 @@ ExampleChange = namedtuple(
 )
 
 
-def _records(data: bytes | None) -> dict[str, tuple[Any, int]]:
-    """id -> (example, line), skipping lines validate will report anyway."""
-    out: dict[str, tuple[Any, int]] = {}
-    if not data:
-        return out
-    if data.startswith(jsonl.BOM):
-        data = data[len(jsonl.BOM) :]
-    for lineno, raw in jsonl.split_lines(data):
-        raw = raw.rstrip(b"\r")
-        if not raw.strip():
-            continue
-        try:
-            ex = jsonl.loads(raw)
-        except jsonl.JsonLineError:
-            continue
-        if isinstance(ex, dict) and isinstance(ex.get("id"), str):
-            out.setdefault(ex["id"], (ex, lineno))
+def _lines(tree: Tree, files: list[str]) -> dict[bytes, tuple[str, int]]:
+    """raw line -> (file, line number) of its first occurrence."""
+    out: dict[bytes, tuple[str, int]] = {}
+    for f in files:
+        data = tree.read(f) or b""
+        if data.startswith(jsonl.BOM):
+            data = data[len(jsonl.BOM) :]
+        for lineno, raw in jsonl.split_lines(data):
+            raw = raw.rstrip(b"\r")
+            if raw.strip():
+                out.setdefault(raw, (f, lineno))
     return out
+
+
+def _example(raw: bytes) -> dict[str, Any] | None:
+    try:
+        ex = jsonl.loads(raw)
+    except jsonl.JsonLineError:
+        return None  # validate reports it
+    return ex if isinstance(ex, dict) and isinstance(ex.get("id"), str) else None
 
 
 def _content(ex: dict[str, Any]) -> dict[str, Any]:
     # Key order and formatting are not a change; provenance edits are not content.
-    return {k: v for k, v in ex.items() if k not in ("provenance",)}
+    return {k: v for k, v in ex.items() if k != "provenance"}
 
 
 def between(
     old: Tree, new: Tree, old_files: list[str], new_files: list[str]
 ) -> list[ExampleChange]:
-    """Example-level changes between ``old_files`` in ``old`` and ``new_files`` in ``new``."""
+    """Example-level changes between ``old_files`` in ``old`` and ``new_files`` in ``new``.
+
+    Lines identical on both sides are unchanged examples and are not parsed:
+    a commit touching one example of thousands parses two lines.
+    """
+    old_lines = _lines(old, old_files)
+    new_lines = _lines(new, new_files)
     before: dict[str, tuple[Any, int, str]] = {}
-    for f in old_files:
-        for ex_id, (ex, ln) in _records(old.read(f)).items():
-            before.setdefault(ex_id, (ex, ln, f))
     after: dict[str, tuple[Any, int, str]] = {}
-    for f in new_files:
-        for ex_id, (ex, ln) in _records(new.read(f)).items():
-            after.setdefault(ex_id, (ex, ln, f))
     out: list[ExampleChange] = []
+    for raw, (f, ln) in old_lines.items():
+        where = new_lines.get(raw)
+        if where is None:
+            ex = _example(raw)
+            if ex is not None:
+                before.setdefault(ex["id"], (ex, ln, f))
+        elif where[0] != f:
+            ex = _example(raw)
+            if ex is not None:
+                out.append(ExampleChange(ex["id"], "moved", where[0], where[1], f))
+    for raw, (f, ln) in new_lines.items():
+        if raw not in old_lines:
+            ex = _example(raw)
+            if ex is not None:
+                after.setdefault(ex["id"], (ex, ln, f))
     for ex_id, (ex, ln, f) in after.items():
         if ex_id not in before:
             out.append(ExampleChange(ex_id, "added", f, ln))

@@ -10,17 +10,20 @@ project's own schema folder (by ``$id``) can be referenced.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import sys
 from collections import namedtuple
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from goldset import atomic, resources
 from goldset.errors import ConfigError
+
+# typing costs the hook path ~2 ms to import: annotations are for checkers only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 _FAST_DRAFTS = {
     "http://json-schema.org/draft-04/schema#",
@@ -83,7 +86,9 @@ def load(schema_path: Path, display_name: str) -> SchemaSet:
     """Read the project's schema and the local schemas it may reference."""
     root = _read_json(schema_path, display_name)
     store: dict[str, dict[str, Any]] = {}
-    h = hashlib.sha256(_CACHE_VERSION.encode())
+    from goldset.golden import _sha256
+
+    h = _sha256(_CACHE_VERSION.encode())
     shipped = resources.root("schemas")
     for p in sorted(shipped.glob("*.json")):
         doc = json.loads(p.read_text("utf-8"))

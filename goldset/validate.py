@@ -10,19 +10,28 @@ the lines that fail.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
+
+try:  # the builtin module skips OpenSSL's ~2 ms import on the hook path
+    from _blake2 import blake2b as _blake2b
+except ImportError:  # pragma: no cover
+    from hashlib import blake2b as _blake2b
 import os
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 from goldset import golden, jsonl, schema
 from goldset.config import Config
 from goldset.problems import Problem
-from goldset.trees import Tree
+
+# typing costs the hook path ~2 ms to import: annotations are for checkers only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from typing import Any
+
+    from goldset.trees import Tree
 
 MAX_PROBLEMS_PER_FILE = 200
 PARALLEL_MIN_BYTES = 8 << 20
@@ -60,6 +69,7 @@ class ChunkResult:
         self.strata: Counter[str] = Counter()
         self.slices: Counter[tuple[str, str]] = Counter()
         self.lines = 0
+        self.clean: list[bytes] = []  # keys of lines found clean (for the line cache)
 
     def add(self, p: Problem) -> None:
         if len(self.problems) < MAX_PROBLEMS_PER_FILE:
@@ -83,7 +93,7 @@ class ChunkResult:
 
 
 def _id_hash(ex_id: str) -> int:
-    return int.from_bytes(hashlib.blake2b(ex_id.encode(), digest_size=8).digest(), "little")
+    return int.from_bytes(_blake2b(ex_id.encode(), digest_size=8).digest(), "little")
 
 
 def check_lines(
@@ -94,6 +104,7 @@ def check_lines(
     keep_ids: bool,
     first_block: bool,
     bulk: bool = False,
+    seen: set[bytes] | None = None,
 ) -> ChunkResult:
     """Check golden lines; the hot loop of validate.
 
@@ -148,81 +159,89 @@ def check_lines(
             continue
         ex_id = ex.get("id")
         sid = ex_id if isinstance(ex_id, str) else None
-        if fast is not None:
-            try:
-                fast(ex)
-                valid = True
-            except ValueError:
-                valid = False
-            except RecursionError:
-                valid = False
-        else:
-            valid = False
-        if not valid:
-            try:
-                failures = schema.full_errors(st.schema_set, ex)
-            except RecursionError:
-                failures = [schema.Failure("nested too deeply to validate", "$")]
-            for f in failures[:3]:
-                out.add(
-                    Problem(name, lineno, f.message, "schema", example_id=sid, field=f.json_path)
-                )
         if sid is not None:
             out.id_hashes.append(_id_hash(sid))
             out.id_lines.append(lineno)
             if out.ids is not None:
                 out.ids[sid] = ex
-        try:
-            canonical = is_canonical(ex, raw)
-            h = ex.get("content_hash")
-            stale = isinstance(h, str) and h != chash(ex)
-        except jsonl.JsonLineError as exc:
-            out.add(Problem(name, lineno, exc.message, exc.code, example_id=sid))
-            continue
-        if not canonical:
-            dup = jsonl.has_duplicate_keys(raw)
-            if dup is not None:
-                out.add(
-                    Problem(
-                        name,
-                        lineno,
-                        f"key {dup!r} appears twice in one object",
-                        "dup-key",
-                        example_id=sid,
-                    )
-                )
-            elif jsonl.depth(ex) > jsonl.MAX_DEPTH:
-                out.add(
-                    Problem(
-                        name,
-                        lineno,
-                        f"nested deeper than {jsonl.MAX_DEPTH} levels",
-                        "depth",
-                        example_id=sid,
-                    )
-                )
+        before = len(out.problems) + out.dropped
+        # A line already found clean under the same settings needs no schema,
+        # canonical-form or hash check again: the verdict depends on its bytes alone.
+        key = _blake2b(raw, digest_size=16).digest() if seen is not None else b""
+        known = seen is not None and key in seen
+        if not known:
+            if fast is not None:
+                try:
+                    fast(ex)
+                    valid = True
+                except ValueError:
+                    valid = False
+                except RecursionError:
+                    valid = False
             else:
+                valid = False
+            if not valid:
+                try:
+                    failures = schema.full_errors(st.schema_set, ex)
+                except RecursionError:
+                    failures = [schema.Failure("nested too deeply to validate", "$")]
+                for f in failures[:3]:
+                    out.add(
+                        Problem(
+                            name, lineno, f.message, "schema", example_id=sid, field=f.json_path
+                        )
+                    )
+            try:
+                canonical = is_canonical(ex, raw)
+                h = ex.get("content_hash")
+                stale = isinstance(h, str) and h != chash(ex)
+            except jsonl.JsonLineError as exc:
+                out.add(Problem(name, lineno, exc.message, exc.code, example_id=sid))
+                continue
+            if not canonical:
+                dup = jsonl.has_duplicate_keys(raw)
+                if dup is not None:
+                    out.add(
+                        Problem(
+                            name,
+                            lineno,
+                            f"key {dup!r} appears twice in one object",
+                            "dup-key",
+                            example_id=sid,
+                        )
+                    )
+                elif jsonl.depth(ex) > jsonl.MAX_DEPTH:
+                    out.add(
+                        Problem(
+                            name,
+                            lineno,
+                            f"nested deeper than {jsonl.MAX_DEPTH} levels",
+                            "depth",
+                            example_id=sid,
+                        )
+                    )
+                else:
+                    out.add(
+                        Problem(
+                            name,
+                            lineno,
+                            f"not in canonical form; {FMT_HINT}",
+                            "non-canonical",
+                            example_id=sid,
+                        )
+                    )
+            if stale:
                 out.add(
                     Problem(
                         name,
                         lineno,
-                        f"not in canonical form; {FMT_HINT}",
-                        "non-canonical",
+                        "content_hash does not match the content (edited by hand?); "
+                        "use `goldset edit`, or `goldset fmt` to recompute it",
+                        "hash-mismatch",
                         example_id=sid,
+                        field="$.content_hash",
                     )
                 )
-        if stale:
-            out.add(
-                Problem(
-                    name,
-                    lineno,
-                    "content_hash does not match the content (edited by hand?); "
-                    "use `goldset edit`, or `goldset fmt` to recompute it",
-                    "hash-mismatch",
-                    example_id=sid,
-                    field="$.content_hash",
-                )
-            )
         stratum = ex.get("stratum")
         if stratum is not None:
             if isinstance(stratum, str) and stratum not in strata:
@@ -255,6 +274,8 @@ def check_lines(
                     )
                 else:
                     out.slices[(key, str(value))] += 1
+        if seen is not None and not known and len(out.problems) + out.dropped == before:
+            out.clean.append(key)
     return out
 
 
@@ -263,8 +284,12 @@ def _iter_block_lines(data: bytes, first_lineno: int) -> Iterator[tuple[int, byt
         yield first_lineno + n - 1, raw
 
 
-def check_bytes(data: bytes, name: str, st: Settings, *, keep_ids: bool) -> ChunkResult:
-    res = check_lines(_iter_block_lines(data, 1), name, st, keep_ids=keep_ids, first_block=True)
+def check_bytes(
+    data: bytes, name: str, st: Settings, *, keep_ids: bool, seen: set[bytes] | None = None
+) -> ChunkResult:
+    res = check_lines(
+        _iter_block_lines(data, 1), name, st, keep_ids=keep_ids, first_block=True, seen=seen
+    )
     if data and not data.endswith(b"\n"):
         res.add(
             Problem(
@@ -431,6 +456,45 @@ def settings_for(cfg: Config) -> Settings:
     )
 
 
+class LineCache:
+    """Keys (BLAKE2b-128 of the bytes) of golden lines found clean under one set of
+    settings (schema, strata, slice keys, goldset version). Lives in .git; losing
+    it only costs time, so it is replaced without fsync."""
+
+    def __init__(self, cfg: Config, st: Settings) -> None:
+        from goldset import __version__
+
+        folder = schema.cache_dir_for(cfg.root)
+        tag = f"{st.schema_set.digest}|{sorted(st.strata)}|{st.slice_keys}|{__version__}"
+        self.path = (
+            folder / f"lines-{_blake2b(tag.encode(), digest_size=10).hexdigest()}.bin"
+            if folder is not None
+            else None
+        )
+        self.keys: set[bytes] = set()
+        if self.path is not None:
+            try:
+                data = self.path.read_bytes()
+                self.keys = {data[i : i + 16] for i in range(0, len(data) - len(data) % 16, 16)}
+            except OSError:
+                pass
+        self.fresh: list[bytes] = []
+
+    def save(self) -> None:
+        if self.path is None or not self.fresh:
+            return
+        keys = self.keys | set(self.fresh)
+        if len(keys) > 200_000:  # keep the file small; the hook path reads it every time
+            keys = set(self.fresh)
+        tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(b"".join(sorted(keys)))
+            os.replace(tmp, self.path)
+        except OSError:
+            pass
+
+
 def run(
     cfg: Config,
     tree: Tree,
@@ -438,6 +502,7 @@ def run(
     paths: list[str] | None = None,
     jobs: int | None = None,
     check_refs: bool = True,
+    use_cache: bool = True,
 ) -> Report:
     """Validate the golden set as read from ``tree`` (working tree, index or commit)."""
     st = settings_for(cfg)
@@ -449,6 +514,7 @@ def run(
             p for p in golden_files if p in wanted or any(p.startswith(w + "/") for w in wanted)
         ]
     jobs = jobs or min(2, os.cpu_count() or 1)
+    cache = LineCache(cfg, st) if use_cache else None
     total = ChunkResult(ids={})
     all_problems: list[Problem] = []
     dropped = 0
@@ -465,7 +531,11 @@ def run(
             res = check_file_parallel(disk, name, st, jobs)
         else:
             data = tree.read(name) or b""
-            res = check_bytes(data, name, st, keep_ids=True)
+            res = check_bytes(
+                data, name, st, keep_ids=True, seen=cache.keys if cache is not None else None
+            )
+            if cache is not None:
+                cache.fresh.extend(res.clean)
         all_problems.extend(res.problems)
         dropped += res.dropped
         if res.dropped:
@@ -493,6 +563,8 @@ def run(
     all_problems.extend(_stratification(cfg, total.strata, total.slices, n_examples))
     if check_refs and total.ids is not None and not paths:
         all_problems.extend(check_references(cfg, tree, total.ids))
+    if cache is not None:
+        cache.save()
     slices: dict[str, dict[str, int]] = {}
     for (k, v), c in sorted(total.slices.items()):
         slices.setdefault(k, {})[v] = c
