@@ -33,7 +33,7 @@ _FAST_DRAFTS = {
     "http://json-schema.org/draft-06/schema",
     "http://json-schema.org/draft-07/schema",
 }
-_CACHE_VERSION = "1"
+_CACHE_VERSION = "2"
 _EXC_SHIM = """
 class JsonSchemaValueException(ValueError):
     def __init__(self, message, value=None, name=None, definition=None, rule=None):
@@ -195,9 +195,14 @@ def reference(ss: SchemaSet) -> Any:
     return v
 
 
-def compiled(ss: SchemaSet, cache_dir: Path | None) -> Callable[[Any], Any] | None:
-    """A fast validator (raises ValueError on an invalid instance), or None when the
-    schema's draft is beyond what fastjsonschema supports (then jsonschema decides)."""
+def compiled(ss: SchemaSet, cache_dir: Path | None) -> Callable[[Any], bool] | None:
+    """A fast verdict function (True: valid), or None when the schema's draft is
+    beyond drafts 4-7 (then jsonschema decides every line).
+
+    goldset's own compiler covers the keywords golden-set schemas use; any other
+    keyword falls back to fastjsonschema's code. Either way the module is cached
+    by schema hash, so later runs import it instead of compiling.
+    """
     if ss.root.get("$schema", "http://json-schema.org/draft-07/schema#") not in _FAST_DRAFTS:
         return None
     if cache_dir is not None:
@@ -207,7 +212,11 @@ def compiled(ss: SchemaSet, cache_dir: Path | None) -> Callable[[Any], Any] | No
             if fn is not None:
                 return fn
     check(ss)
-    code = _generate(ss)
+    from goldset import schema_compile
+
+    code = schema_compile.compile_source(ss.root, ss.store)
+    if code is None:
+        code = _generate(ss) + _VERDICT_WRAPPER
     if cache_dir is not None:
         mod_path = cache_dir / f"validator_{ss.digest}.py"
         try:
@@ -220,6 +229,20 @@ def compiled(ss: SchemaSet, cache_dir: Path | None) -> Callable[[Any], Any] | No
     namespace: dict[str, Any] = {}
     exec(compile(code, f"<goldset validator {ss.digest}>", "exec"), namespace)
     return namespace["validate"]  # type: ignore[no-any-return]
+
+
+_VERDICT_WRAPPER = """
+
+_raising_validate = validate
+
+
+def validate(data):
+    try:
+        _raising_validate(data)
+    except JsonSchemaValueException:
+        return False
+    return True
+"""
 
 
 def _generate(ss: SchemaSet) -> str:

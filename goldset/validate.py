@@ -93,7 +93,9 @@ class ChunkResult:
 
 
 def _id_hash(ex_id: str) -> int:
-    return int.from_bytes(_blake2b(ex_id.encode(), digest_size=8).digest(), "little")
+    # str hashes are salted per process, but forked workers share the salt and
+    # every candidate duplicate is confirmed by re-reading its line.
+    return hash(ex_id) & 0xFFFFFFFFFFFFFFFF
 
 
 def check_lines(
@@ -116,6 +118,7 @@ def check_lines(
     strata = st.strata
     slice_keys = st.slice_keys
     chash = golden.content_hash
+    line_hash = golden.content_hash_of_line
     if bulk:
         import orjson
 
@@ -127,10 +130,13 @@ def check_lines(
         def is_canonical(ex: dict[str, Any], raw: bytes) -> bool:
             return golden.is_canonical_fast(ex, raw, odumps, osort)
 
+        dumps_for_hash: Any = odumps
+
     else:
         fast_loads = jsonl.loads
         fast_error = jsonl.JsonLineError
         is_canonical = golden.is_canonical
+        dumps_for_hash = jsonl.dumps
     for lineno, raw in lines:
         out.lines += 1
         if first_block and lineno == 1 and raw.startswith(jsonl.BOM):
@@ -170,15 +176,9 @@ def check_lines(
         key = _blake2b(raw, digest_size=16).digest() if seen is not None else b""
         known = seen is not None and key in seen
         if not known:
-            if fast is not None:
-                try:
-                    fast(ex)
-                    valid = True
-                except ValueError:
-                    valid = False
-                except RecursionError:
-                    valid = False
-            else:
+            try:
+                valid = fast is not None and fast(ex)
+            except RecursionError:
                 valid = False
             if not valid:
                 try:
@@ -194,7 +194,9 @@ def check_lines(
             try:
                 canonical = is_canonical(ex, raw)
                 h = ex.get("content_hash")
-                stale = isinstance(h, str) and h != chash(ex)
+                stale = isinstance(h, str) and h != (
+                    line_hash(ex, raw, dumps_for_hash) if canonical else chash(ex)
+                )
             except jsonl.JsonLineError as exc:
                 out.add(Problem(name, lineno, exc.message, exc.code, example_id=sid))
                 continue
