@@ -105,7 +105,10 @@ def reason_problem(reason: str) -> str | None:
         return "the reason is empty"
     if norm in PLACEHOLDERS:
         return f"{text!r} is a placeholder, not a reason"
-    if len(text) < MIN_CHARS or len(norm.split()) < MIN_WORDS:
+    words = norm.split()
+    if words and all(w in PLACEHOLDERS for w in words):
+        return f"{text!r} is only placeholder words, not a reason"
+    if len(text) < MIN_CHARS or len(set(words)) < MIN_WORDS:
         return (
             f"{text!r} is too short: say why, in at least {MIN_WORDS} words "
             "(what was wrong or missing, and where it came from)"

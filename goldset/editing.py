@@ -19,7 +19,7 @@ from typing import Any
 
 from goldset import atomic, changelog, gitio, golden, jsonl, schema
 from goldset.config import Config
-from goldset.errors import CheckFailed, InputError, UsageError
+from goldset.errors import CheckFailed, ConfigError, InputError, UsageError
 
 NEAR_DUP_THRESHOLD = 0.9
 
@@ -207,6 +207,18 @@ def near_duplicates(new: list[dict[str, Any]], existing: dict[str, dict[str, Any
     return out
 
 
+def _refuse_unrepresentable(ex: Any, label: str) -> None:
+    """Depth, lone surrogates, out-of-range numbers: refuse before hashing or ids."""
+    if jsonl.depth(ex) > jsonl.MAX_DEPTH:
+        raise CheckFailed(
+            f"{label}: nested deeper than {jsonl.MAX_DEPTH} levels; nothing was written"
+        )
+    try:
+        jsonl.dumps(ex)
+    except jsonl.JsonLineError as exc:
+        raise CheckFailed(f"{label}: {exc.message}; nothing was written") from None
+
+
 # ---------------------------------------------------------------- writing
 
 
@@ -214,6 +226,14 @@ def _default_file(cfg: Config, gs: golden.GoldenSet) -> str:
     if len(gs.files) == 1:
         return next(iter(gs.files))
     return f"{cfg.rel('golden')}/golden.jsonl"
+
+
+def _golden_folder(cfg: Config) -> None:
+    folder = cfg.path("golden")
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(
+            f"goldset.yaml: paths.golden: {cfg.rel('golden')} is a file; it must name a folder of .jsonl files"
+        )
 
 
 def _target(cfg: Config, to: str | None, gs: golden.GoldenSet) -> str:
@@ -227,6 +247,8 @@ def _target(cfg: Config, to: str | None, gs: golden.GoldenSet) -> str:
         raise UsageError(f"--to {to}: must be a .jsonl file inside {cfg.rel('golden')}/") from None
     if not p.name.endswith(".jsonl"):
         raise UsageError(f"--to {to}: must end in .jsonl")
+    if p.exists() and not p.is_file():
+        raise UsageError(f"--to {to}: is a folder, not a .jsonl file")
     return f"{cfg.rel('golden')}/{rel.as_posix()}"
 
 
@@ -256,6 +278,9 @@ def add(
     if not examples:
         raise UsageError("nothing to add: give --input, a file, or examples on stdin")
     who = author or gitio.user_ident(cfg.root)
+    for i, raw in enumerate(examples, 1):
+        _refuse_unrepresentable(raw, f"example #{i}")
+    _golden_folder(cfg)
     with atomic.lock(lock_path(cfg)):
         gs = golden.load(cfg)
         rel = _target(cfg, to, gs)
@@ -267,7 +292,7 @@ def add(
             given = ex.get("id")
             if given is None:
                 ex["id"] = golden.make_id(ex, taken, id_prefix)
-            elif not isinstance(given, str) or not golden.ID_RE.match(given):
+            elif not isinstance(given, str) or not golden.ID_RE.fullmatch(given):
                 raise CheckFailed(
                     f"example #{i}: $.id: {given!r} is not a valid id ({golden.ID_RE.pattern})"
                 )
@@ -374,6 +399,7 @@ def edit(
             new["provenance"] = old.get("provenance", {})
         else:
             new = apply_assignments(old, assignments or [])
+        _refuse_unrepresentable(new, example_id)
         prov = dict(new.get("provenance") or {})
         prov.update({"changed_by": who, "changed_at": _now(), "change_why": reason})
         new["provenance"] = prov

@@ -36,8 +36,11 @@ def canonical_file(data: bytes, name: str) -> bytes:
         dup = jsonl.has_duplicate_keys(raw)
         if dup is not None:
             raise CheckFailed(f"{name}:{lineno}: key {dup!r} appears twice; choose one by hand")
-        ex["content_hash"] = golden.content_hash(ex)
-        out.append(golden.canonical_bytes(ex) + b"\n")
+        try:
+            ex["content_hash"] = golden.content_hash(ex)
+            out.append(golden.canonical_bytes(ex) + b"\n")
+        except jsonl.JsonLineError as exc:
+            raise CheckFailed(f"{name}:{lineno}: {exc.message}; fix it by hand") from None
     return b"".join(out)
 
 

@@ -78,7 +78,12 @@ def is_canonical_fast(example: dict[str, Any], raw: bytes, dumps: Any, sort_opt:
             if type(v) is dict:
                 if len(v) > 1 and dumps(v) != dumps(v, option=sort_opt):
                     return False
-            elif type(v) is list and v and type(v[0]) is not str and dumps(v) != dumps(v, option=sort_opt):
+            elif (
+                type(v) is list
+                and v
+                and type(v[0]) is not str
+                and dumps(v) != dumps(v, option=sort_opt)
+            ):
                 return False
     except TypeError:
         return is_canonical(example, raw)
@@ -224,11 +229,13 @@ def golden_files(folder: Path) -> list[Path]:
 
 def load(cfg: Any) -> GoldenSet:
     """Read the working tree's golden set (``cfg`` is a goldset.config.Config)."""
+    from goldset.trees import WorkTree
+
     gs = GoldenSet()
-    folder = cfg.path("golden")
-    for p in golden_files(folder):
+    tree = WorkTree(cfg.root)
+    for p in golden_files(cfg.path("golden")):
         rel = p.relative_to(cfg.root).as_posix()
-        parse_file(p.read_bytes(), rel, gs)
+        parse_file(tree.read(rel) or b"", rel, gs)
     return gs
 
 

@@ -26,6 +26,8 @@ MAX_DEPTH = 200
 # Floats in exponent form are the one place json's and orjson's compact output
 # differ (1e-07 vs 1e-7); goldset's canonical form is orjson's.
 _EXP_RE = re.compile(rb"\d[eE][+-]?\d")
+# json accepts "\ud800" alone; UTF-8 cannot carry it, so such a line is refused.
+_SURROGATE_RE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 class JsonLineError(ValueError):
@@ -55,7 +57,15 @@ def _refuse_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
 
 
-_decoder = json.JSONDecoder(parse_constant=_refuse_constant)  # type: ignore[arg-type]
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if value in (_INF, -_INF):
+        raise ValueError(f"{text} is out of range for a double")
+    return value
+
+
+_INF = float("inf")
+_decoder = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_parse_float)  # type: ignore[arg-type]
 # Built once: json.dumps with non-default options builds an encoder per call.
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 _sorted_encoder = json.JSONEncoder(
@@ -74,19 +84,37 @@ def loads(raw: bytes) -> Any:
             code="utf8",
         ) from None
     try:
-        return _decoder.decode(text)
+        obj = _decoder.decode(text)
     except json.JSONDecodeError as je:
         raise JsonLineError(f"invalid JSON: {je.msg}", column=je.colno) from None
     except RecursionError:
         raise JsonLineError("nested too deeply to parse", code="depth") from None
     except ValueError as exc:
         literal = str(exc).split(" ")[0]
+        if "out of range" in str(exc):
+            pos = text.find(literal)
+            raise JsonLineError(
+                f"number {literal} is out of range (beyond a double); store it as a string",
+                column=None if pos < 0 else pos + 1,
+                code="number-range",
+            ) from None
         pos = _find_bare(text, literal)
         raise JsonLineError(
             f"{literal} is not valid JSON (use null or a string)",
             column=None if pos is None else pos + 1,
             code="nan",
         ) from None
+    if _SURROGATE_RE.search(raw) is not None:
+        try:
+            _encoder.encode(obj).encode()
+        except UnicodeEncodeError:
+            pos = _SURROGATE_RE.search(raw)
+            raise JsonLineError(
+                "a lone surrogate escape (\\ud800-\\udfff) is not valid Unicode",
+                column=None if pos is None else pos.start() + 1,
+                code="surrogate",
+            ) from None
+    return obj
 
 
 def dumps(obj: Any) -> bytes:

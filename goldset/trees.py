@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from goldset import gitio
+from goldset.errors import UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs the hook path ~2 ms to import
@@ -45,8 +46,17 @@ class WorkTree:
         )
 
     def read(self, path: str) -> bytes | None:
+        p = self.root / path
+        if p.is_symlink():
+            target = p.resolve()
+            try:
+                target.relative_to(self.root.resolve())
+            except ValueError:
+                raise UsageError(
+                    f"{path}: a symlink to {target}, outside the repository; goldset does not follow it"
+                ) from None
         try:
-            return (self.root / path).read_bytes()
+            return p.read_bytes()
         except (FileNotFoundError, IsADirectoryError):
             return None
 

@@ -119,6 +119,7 @@ def check_lines(
     slice_keys = st.slice_keys
     chash = golden.content_hash
     line_hash = golden.content_hash_of_line
+    id_ok = golden.ID_RE.fullmatch
     if bulk:
         import orjson
 
@@ -165,6 +166,18 @@ def check_lines(
             continue
         ex_id = ex.get("id")
         sid = ex_id if isinstance(ex_id, str) else None
+        if sid is not None and id_ok(sid) is None:
+            # The schema's pattern uses $, which also matches before a final newline.
+            out.add(
+                Problem(
+                    name,
+                    lineno,
+                    f"id {sid!r} is not a valid id ({golden.ID_RE.pattern})",
+                    "id",
+                    example_id=sid,
+                    field="$.id",
+                )
+            )
         if sid is not None:
             out.id_hashes.append(_id_hash(sid))
             out.id_lines.append(lineno)
@@ -173,8 +186,8 @@ def check_lines(
         before = len(out.problems) + out.dropped
         # A line already found clean under the same settings needs no schema,
         # canonical-form or hash check again: the verdict depends on its bytes alone.
-        key = _blake2b(raw, digest_size=16).digest() if seen is not None else b""
-        known = seen is not None and key in seen
+        line_key = _blake2b(raw, digest_size=16).digest() if seen is not None else b""
+        known = seen is not None and line_key in seen
         if not known:
             try:
                 valid = fast is not None and fast(ex)
@@ -277,7 +290,7 @@ def check_lines(
                 else:
                     out.slices[(key, str(value))] += 1
         if seen is not None and not known and len(out.problems) + out.dropped == before:
-            out.clean.append(key)
+            out.clean.append(line_key)
     return out
 
 
@@ -583,13 +596,14 @@ def run(
 
 def _duplicate_ids(index: dict[int, list[tuple[str, int]]], tree: Tree) -> list[Problem]:
     out: list[Problem] = []
+    lines_of: dict[str, list[bytes]] = {}
     for places in index.values():
         if len(places) < 2:
             continue
         # Same 64-bit hash: read the lines back to get (and confirm) the ids.
         by_id: dict[str, list[tuple[str, int]]] = {}
         for name, ln in places:
-            ex_id = _id_at(tree, name, ln)
+            ex_id = _id_at(tree, name, ln, lines_of)
             if ex_id is not None:
                 by_id.setdefault(ex_id, []).append((name, ln))
         for ex_id, where in by_id.items():
@@ -608,14 +622,11 @@ def _duplicate_ids(index: dict[int, list[tuple[str, int]]], tree: Tree) -> list[
     return out
 
 
-_LINE_CACHE: dict[str, list[bytes]] = {}
-
-
-def _id_at(tree: Tree, name: str, lineno: int) -> str | None:
-    lines = _LINE_CACHE.get(name)
+def _id_at(tree: Tree, name: str, lineno: int, lines_of: dict[str, list[bytes]]) -> str | None:
+    lines = lines_of.get(name)
     if lines is None:
         data = tree.read(name) or b""
-        lines = _LINE_CACHE[name] = data.split(b"\n")
+        lines = lines_of[name] = data.split(b"\n")
     try:
         raw = lines[lineno - 1].rstrip(b"\r")
         if lineno == 1 and raw.startswith(jsonl.BOM):

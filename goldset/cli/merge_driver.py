@@ -28,8 +28,32 @@ def command(base: str, ours: str, theirs: str, path: str | None) -> int:
     try:
         res = merge.merge(read(base), read(ours), read(theirs))
     except merge.Unmergeable as exc:
-        click.echo(f"goldset merge-driver: {name}: {exc}; leaving a plain conflict", err=True)
-        return 1
+        # Fall back to git's own line merge so both sides stay visible as markers.
+        import subprocess
+
+        proc = subprocess.run(
+            [
+                "git",
+                "merge-file",
+                "-p",
+                "-L",
+                "ours",
+                "-L",
+                "base",
+                "-L",
+                "theirs",
+                ours,
+                base,
+                theirs,
+            ],
+            capture_output=True,
+        )
+        if proc.returncode < 0 or proc.returncode > 127:
+            click.echo(f"goldset merge-driver: {name}: {exc}; git merge-file failed", err=True)
+            return 1
+        atomic.write_bytes(ours, proc.stdout)
+        click.echo(f"goldset merge-driver: {name}: {exc}; merged line by line instead", err=True)
+        return 1 if proc.returncode else 0
     atomic.write_bytes(ours, res.data)
     if res.conflicts:
         click.echo(
