@@ -100,10 +100,10 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 def _cache_file(root: Path, digest: str) -> Path | None:
-    git = root / ".git"
-    if git.is_dir():
-        return git / "goldset-cache" / f"config-{digest}.json"
-    return None
+    from goldset import gitio
+
+    git = gitio.git_dir(root)
+    return git / "goldset-cache" / f"config-{digest}.json" if git is not None else None
 
 
 def load(root: Path) -> Config:

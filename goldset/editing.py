@@ -45,8 +45,9 @@ def require_reason(why: str | None) -> str:
 
 
 def lock_path(cfg: Config) -> Path:
-    git = cfg.root / ".git"
-    return git / "goldset.lock" if git.is_dir() else cfg.root / ".goldset.lock"
+    """Inside the git folder (never committed), also for a linked worktree."""
+    git = gitio.git_dir(cfg.root)
+    return git / "goldset.lock" if git is not None else cfg.root / ".goldset.lock"
 
 
 def _now() -> str:

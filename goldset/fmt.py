@@ -45,6 +45,16 @@ def canonical_file(data: bytes, name: str) -> bytes:
 
 
 def run(cfg: Config, *, check: bool) -> FmtResult:
+    if check:
+        return _run(cfg, check=True)
+    from goldset.editing import lock_path
+
+    # The writer lock: a `goldset add` between our read and our replace would be lost.
+    with atomic.lock(lock_path(cfg)):
+        return _run(cfg, check=False)
+
+
+def _run(cfg: Config, *, check: bool) -> FmtResult:
     res = FmtResult()
     for p in golden.golden_files(cfg.path("golden")):
         rel = p.relative_to(cfg.root).as_posix()

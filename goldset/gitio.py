@@ -53,8 +53,44 @@ def run(root: Path, *args: str, input: bytes | None = None, check: bool = True) 
     return proc.stdout
 
 
+def toplevel(root: Path) -> Path | None:
+    """The working tree's top folder at or above ``root`` (no git process)."""
+    here = root.resolve()
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
 def is_repo(root: Path) -> bool:
-    return (root / ".git").exists()
+    return toplevel(root) is not None
+
+
+def git_dir(root: Path) -> Path | None:
+    """The git folder for ``root``: ``.git``, or where a linked worktree's ``.git`` file points."""
+    top = toplevel(root)
+    if top is None:
+        return None
+    dot = top / ".git"
+    if dot.is_dir():
+        return dot
+    try:
+        text = dot.read_text("utf-8").strip()
+    except OSError:
+        return None
+    if text.startswith("gitdir:"):
+        p = Path(text[len("gitdir:") :].strip())
+        return p if p.is_absolute() else (top / p).resolve()
+    return None
+
+
+def repo_prefix(root: Path) -> str:
+    """``root`` relative to the top of its working tree, as ``sub/dir/`` (or ``""``)."""
+    top = toplevel(root)
+    if top is None:
+        return ""
+    rel = root.resolve().relative_to(top).as_posix()
+    return "" if rel == "." else rel + "/"
 
 
 def has_head(root: Path) -> bool:
@@ -93,8 +129,9 @@ def resolve(root: Path, rev: str) -> str:
 
 
 def ls_tree(root: Path, rev: str, prefix: str = "") -> dict[str, str]:
-    """path -> blob hash for the files under ``prefix`` in commit ``rev``."""
-    args = ["ls-tree", "-r", "-z", "--full-tree", rev]
+    """path -> blob hash for the files under ``prefix`` in commit ``rev``, relative to
+    ``root`` (a project in a sub-folder sees only its own files)."""
+    args = ["ls-tree", "-r", "-z", rev]
     if prefix:
         args += ["--", prefix]
     out = run(root, *args)
@@ -132,7 +169,8 @@ Change = namedtuple("Change", ["status", "path", "old_path"], defaults=[None])
 
 def diff_names(root: Path, base: str | None, head: str | None, prefix: str = "") -> list[Change]:
     """Files changed between ``base`` and ``head`` (None for head means the index)."""
-    args = ["diff", "--name-status", "-z", "-M"]
+    # --relative: paths relative to (and limited to) root, for a project in a sub-folder.
+    args = ["diff", "--name-status", "-z", "-M", "--relative"]
     if head is None:
         args += ["--cached", base or EMPTY_TREE]
     else:
@@ -146,13 +184,18 @@ def diff_names(root: Path, base: str | None, head: str | None, prefix: str = "")
         status = out[i].decode()
         code = status[0]
         if code in "RC":
-            old, new = out[i + 1].decode(), out[i + 2].decode()
+            old, new = _path(out[i + 1]), _path(out[i + 2])
             changes.append(Change(code, new, old))
             i += 3
         else:
-            changes.append(Change(code, out[i + 1].decode()))
+            changes.append(Change(code, _path(out[i + 1])))
             i += 2
     return changes
+
+
+def _path(raw: bytes) -> str:
+    # File names need not be UTF-8; keep their bytes round-trippable.
+    return raw.decode("utf-8", "surrogateescape")
 
 
 class CatFile:
@@ -236,7 +279,7 @@ def set_config(root: Path, key: str, value: str) -> None:
     """Set a repository-local git config value (through gitpython, off the hot path)."""
     import git
 
-    repo = git.Repo(root)
+    repo = git.Repo(root, search_parent_directories=True)
     section, _, option = key.rpartition(".")
     if "." in section:  # merge.goldset.driver -> [merge "goldset"] driver
         head, _, sub = section.partition(".")
@@ -338,3 +381,55 @@ def commit_all(root: Path, message: str, *, author: str, email: str, date: str) 
             msg = proc.stderr.decode("utf-8", "replace").strip()
             raise GitError(f"git {args[0]}: {msg}")
     return run(root, "rev-parse", "HEAD").decode().strip()
+
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+
+def read_many(root: Path, names: list[str]) -> Iterator[bytes | None]:
+    """The contents of each object in ``names``, in order, from one pipelined reader.
+
+    Unlike CatFile.read (one request, one answer), every request is written up
+    front by a helper thread while the answers stream back, so a thousand
+    objects cost one process and no round trips.
+    """
+    import contextlib
+    import threading
+
+    if not names:
+        return
+    proc = subprocess.Popen(
+        ["git", "cat-file", "--batch"],
+        cwd=root,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=_env(),
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    payload = "".join(n + "\n" for n in names).encode("utf-8", "surrogateescape")
+    stdin = proc.stdin
+
+    def feed() -> None:
+        with contextlib.suppress(BrokenPipeError):
+            stdin.write(payload)
+        with contextlib.suppress(BrokenPipeError):
+            stdin.close()
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    out = proc.stdout
+    try:
+        for _ in names:
+            header = out.readline()
+            if not header or header.endswith(b"missing\n") or header.endswith(b"ambiguous\n"):
+                yield None
+                continue
+            size = int(header.split()[2])
+            data = out.read(size)
+            out.read(1)
+            yield data
+    finally:
+        writer.join(timeout=10)
+        out.close()
+        proc.wait(timeout=10)

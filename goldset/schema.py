@@ -288,5 +288,7 @@ def _import_validator(path: Path, digest: str) -> Callable[[Any], Any] | None:
 
 
 def cache_dir_for(root: Path) -> Path | None:
-    git = root / ".git"
-    return git / "goldset-cache" if git.is_dir() else None
+    from goldset import gitio
+
+    git = gitio.git_dir(root)
+    return git / "goldset-cache" if git is not None else None

@@ -87,7 +87,8 @@ class _GitTree:
     def read(self, path: str) -> bytes | None:
         if self._cat is None:
             self._cat = gitio.CatFile(self.root)
-        return self._cat.read(f"{self.prefix}:{path}")
+        # ./ makes the path relative to root, for a project in a sub-folder.
+        return self._cat.read(f"{self.prefix}:./{path}")
 
     def close(self) -> None:
         if self._cat is not None and self._owns_cat:

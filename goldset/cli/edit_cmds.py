@@ -79,6 +79,11 @@ def add(
     if file is not None:
         if input_ is not None:
             raise UsageError("give either --input or FILE, not both")
+        if reference is not None or ex_id is not None:
+            raise UsageError(
+                "--reference and --id describe one example: use them with --input, "
+                "or put them in FILE (--slice, --stratum and --tag do apply to every example of FILE)"
+            )
         if file == "-":
             data = sys.stdin.buffer.read()
             name = "<stdin>"
