@@ -22,7 +22,19 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "project-strict": {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "allOf": [{"$ref": BASE["$id"]}],
-        "properties": {k: {} for k in ["id", "input", "reference", "slice", "stratum", "tags", "provenance", "content_hash"]},
+        "properties": {
+            k: {}
+            for k in [
+                "id",
+                "input",
+                "reference",
+                "slice",
+                "stratum",
+                "tags",
+                "provenance",
+                "content_hash",
+            ]
+        },
         "additionalProperties": False,
     },
     "keywords": {
@@ -34,8 +46,20 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "a": {"type": ["integer", "null"], "minimum": 0, "exclusiveMaximum": 10},
             "b": {"enum": ["x", "y", 1, True, None, [1, 2]]},
             "c": {"const": 1},
-            "d": {"type": "array", "items": {"type": "number"}, "minItems": 1, "maxItems": 3, "uniqueItems": True},
-            "e": {"type": "string", "minLength": 2, "maxLength": 5, "pattern": "^a.*z$", "format": "email"},
+            "d": {
+                "type": "array",
+                "items": {"type": "number"},
+                "minItems": 1,
+                "maxItems": 3,
+                "uniqueItems": True,
+            },
+            "e": {
+                "type": "string",
+                "minLength": 2,
+                "maxLength": 5,
+                "pattern": "^a.*z$",
+                "format": "email",
+            },
             "f": {"anyOf": [{"type": "string"}, {"type": "integer", "maximum": 3}]},
             "g": {"oneOf": [{"type": "number"}, {"type": "integer"}]},
             "h": {"not": {"type": "boolean"}},
@@ -47,8 +71,33 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     },
 }
 
-ATOMS = [None, True, False, 0, 1, 1.0, 1.5, -3, 10, 9.999, 2**70, "", "a", "az", "abz", "abcdez", "a\nz", "abcz\n",
-         "id-1", "bad id", "0123456789abcdef", "0123456789ABCDEF", "x", "y", "real_traffic"]
+ATOMS = [
+    None,
+    True,
+    False,
+    0,
+    1,
+    1.0,
+    1.5,
+    -3,
+    10,
+    9.999,
+    2**70,
+    "",
+    "a",
+    "az",
+    "abz",
+    "abcdez",
+    "a\nz",
+    "abcz\n",
+    "id-1",
+    "bad id",
+    "0123456789abcdef",
+    "0123456789ABCDEF",
+    "x",
+    "y",
+    "real_traffic",
+]
 
 
 def value(rng: random.Random, depth: int = 0) -> Any:
@@ -57,7 +106,25 @@ def value(rng: random.Random, depth: int = 0) -> Any:
         return rng.choice(ATOMS)
     if r < 0.8:
         return [value(rng, depth + 1) for _ in range(rng.randint(0, 3))]
-    keys = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "id", "input", "added_by", "added_at", "why", "category"]
+    keys = [
+        "a",
+        "b",
+        "c",
+        "d",
+        "e",
+        "f",
+        "g",
+        "h",
+        "i",
+        "j",
+        "k",
+        "id",
+        "input",
+        "added_by",
+        "added_at",
+        "why",
+        "category",
+    ]
     return {rng.choice(keys): value(rng, depth + 1) for _ in range(rng.randint(0, 4))}
 
 
@@ -70,7 +137,13 @@ def example_like(rng: random.Random) -> dict[str, Any]:
     ex: dict[str, Any] = {
         "id": pick(rng, "ex-1", "bad id", "", 5, "ex\n"),
         "input": pick(rng, "q", {"turns": ["a"]}, ["x"], 3, None),
-        "provenance": pick(rng, {"added_by": "a", "added_at": "b", "why": "c"}, {"added_by": "a"}, {"added_by": "a", "added_at": "b", "why": ""}, "p"),
+        "provenance": pick(
+            rng,
+            {"added_by": "a", "added_at": "b", "why": "c"},
+            {"added_by": "a"},
+            {"added_by": "a", "added_at": "b", "why": ""},
+            "p",
+        ),
         "content_hash": pick(rng, "0123456789abcdef", "0123456789ABCDEF", "short"),
     }
     optional = {
@@ -89,10 +162,32 @@ def example_like(rng: random.Random) -> dict[str, Any]:
     return ex
 
 
-GOOD = {"a": 3, "b": "x", "c": 1.0, "d": [1, 2.5], "e": "abz", "f": "s", "g": 1.5, "h": 0, "i": 2, "j": [1, True], "k": "s"}
-BAD = {"a": [-1, 10, 1.5, True], "b": [1.0, 2, "z"], "c": [True, 2], "d": [[], [1, 1.0], [1, 2, 3, 4], ["x"]],
-       "e": ["a", "abcdefz", "bz", "a\nz"], "f": [4, True], "g": [1, 2], "h": [True], "i": [0, -1, "x"],
-       "j": [[1, 1.0], [{"a": 1}, {"a": 1}]], "k": [1]}
+GOOD = {
+    "a": 3,
+    "b": "x",
+    "c": 1.0,
+    "d": [1, 2.5],
+    "e": "abz",
+    "f": "s",
+    "g": 1.5,
+    "h": 0,
+    "i": 2,
+    "j": [1, True],
+    "k": "s",
+}
+BAD = {
+    "a": [-1, 10, 1.5, True],
+    "b": [1.0, 2, "z"],
+    "c": [True, 2],
+    "d": [[], [1, 1.0], [1, 2, 3, 4], ["x"]],
+    "e": ["a", "abcdefz", "bz", "a\nz"],
+    "f": [4, True],
+    "g": [1, 2],
+    "h": [True],
+    "i": [0, -1, "x"],
+    "j": [[1, 1.0], [{"a": 1}, {"a": 1}]],
+    "k": [1],
+}
 
 
 def keyword_instance(rng: random.Random) -> Any:
