@@ -220,6 +220,16 @@ def _refuse_unrepresentable(ex: Any, label: str) -> None:
         raise CheckFailed(f"{label}: {exc.message}; nothing was written") from None
 
 
+def _inside_repo(cfg: Config, path: Path, what: str) -> None:
+    try:
+        path.resolve().relative_to(cfg.root.resolve())
+    except ValueError:
+        raise UsageError(
+            f"goldset.yaml: {what}: {path} resolves to {path.resolve()}, outside the repository; "
+            "goldset neither reads nor writes there"
+        ) from None
+
+
 # ---------------------------------------------------------------- writing
 
 
@@ -231,6 +241,7 @@ def _default_file(cfg: Config, gs: golden.GoldenSet) -> str:
 
 def _golden_folder(cfg: Config) -> None:
     folder = cfg.path("golden")
+    _inside_repo(cfg, folder, "paths.golden")
     if folder.exists() and not folder.is_dir():
         raise ConfigError(
             f"goldset.yaml: paths.golden: {cfg.rel('golden')} is a file; it must name a folder of .jsonl files"
@@ -258,10 +269,21 @@ def _write_file(cfg: Config, rel: str, examples: list[dict[str, Any]]) -> None:
     atomic.write_bytes(cfg.root / rel, body)
 
 
-def _append_changelog(cfg: Config, author: str, bullets: list[str]) -> None:
+def _changelog_after(cfg: Config, author: str, bullets: list[str]) -> tuple[Path, str]:
+    """The CHANGELOG's new text, read and checked before anything is written."""
     path = cfg.path("changelog")
-    current = path.read_text("utf-8") if path.exists() else None
-    atomic.write_text(path, changelog.appended(current, _today(), author, bullets))
+    rel = cfg.rel("changelog")
+    if path.exists() and not path.is_file():
+        raise ConfigError(
+            f"{rel}: is not a file (goldset.yaml paths.changelog); nothing was written"
+        )
+    try:
+        current = path.read_bytes().decode("utf-8") if path.exists() else None
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{rel}: not valid UTF-8 (byte {exc.start}); fix it before changing the set. Nothing was written"
+        ) from None
+    return path, changelog.appended(current, _today(), author, bullets)
 
 
 def add(
@@ -312,10 +334,13 @@ def add(
             prepared.append(ex)
         _check_examples(cfg, prepared, "input")
         warnings = near_duplicates(prepared, gs.examples)
+        ids = [ex["id"] for ex in prepared]
+        cl_path, cl_text = _changelog_after(
+            cfg, who, [changelog.format_bullet("added", ids, reason)]
+        )
         current = [gs.examples[i] for i in gs.files.get(rel, [])]
         _write_file(cfg, rel, current + prepared)
-        ids = [ex["id"] for ex in prepared]
-        _append_changelog(cfg, who, [changelog.format_bullet("added", ids, reason)])
+        atomic.write_text(cl_path, cl_text)
     return ChangeResult("added", ids, rel, warnings)
 
 
@@ -333,12 +358,13 @@ def remove(
             raise CheckFailed(f"unknown example id(s): {', '.join(missing)}; nothing was removed")
         drop = set(ids)
         touched = sorted({gs.where[i][0] for i in ids})
+        cl_path, cl_text = _changelog_after(
+            cfg, who, [changelog.format_bullet("removed", list(dict.fromkeys(ids)), reason)]
+        )
         for rel in touched:
             keep = [gs.examples[i] for i in gs.files[rel] if i not in drop]
             _write_file(cfg, rel, keep)
-        _append_changelog(
-            cfg, who, [changelog.format_bullet("removed", list(dict.fromkeys(ids)), reason)]
-        )
+        atomic.write_text(cl_path, cl_text)
     return ChangeResult("removed", list(dict.fromkeys(ids)), ", ".join(touched))
 
 
@@ -409,7 +435,10 @@ def edit(
             raise UsageError(f"{example_id}: the edit changes nothing")
         _check_examples(cfg, [new], "edit")
         rel = gs.where[example_id][0]
+        cl_path, cl_text = _changelog_after(
+            cfg, who, [changelog.format_bullet("changed", [example_id], reason)]
+        )
         items = [new if i == example_id else gs.examples[i] for i in gs.files[rel]]
         _write_file(cfg, rel, items)
-        _append_changelog(cfg, who, [changelog.format_bullet("changed", [example_id], reason)])
+        atomic.write_text(cl_path, cl_text)
     return ChangeResult("changed", [example_id], rel)

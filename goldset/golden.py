@@ -233,6 +233,7 @@ def load(cfg: Any) -> GoldenSet:
 
     gs = GoldenSet()
     tree = WorkTree(cfg.root)
+    tree.check_inside(cfg.rel("golden"))
     for p in golden_files(cfg.path("golden")):
         rel = p.relative_to(cfg.root).as_posix()
         parse_file(tree.read(rel) or b"", rel, gs)

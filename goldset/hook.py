@@ -66,7 +66,10 @@ def _options(args: list[str]) -> dict[str, str]:
                 opts["mode"] = a[2:]
                 opts["spec"] = value
         elif a.startswith("--format="):
-            opts["format"] = a.split("=", 1)[1]
+            value = a.split("=", 1)[1]
+            if value not in ("text", "github"):
+                raise _Usage("--format must be text or github")
+            opts["format"] = value
         else:
             raise _Usage(f"unexpected argument {a!r}")
     return opts

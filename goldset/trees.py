@@ -33,7 +33,21 @@ class WorkTree:
     def __init__(self, root: Path) -> None:
         self.root = root
 
+    def check_inside(self, rel: str) -> None:
+        """Refuse a path that resolves (through a symlink) outside the repository."""
+        p = self.root / rel
+        if not p.exists():
+            return
+        target = p.resolve()
+        try:
+            target.relative_to(self.root.resolve())
+        except ValueError:
+            raise UsageError(
+                f"{rel}: resolves to {target}, outside the repository; goldset does not follow it"
+            ) from None
+
     def files(self, prefix: str) -> list[str]:
+        self.check_inside(prefix)
         base = self.root / prefix
         if base.is_file():
             return [prefix.strip("/")]
@@ -47,14 +61,7 @@ class WorkTree:
 
     def read(self, path: str) -> bytes | None:
         p = self.root / path
-        if p.is_symlink():
-            target = p.resolve()
-            try:
-                target.relative_to(self.root.resolve())
-            except ValueError:
-                raise UsageError(
-                    f"{path}: a symlink to {target}, outside the repository; goldset does not follow it"
-                ) from None
+        self.check_inside(path)
         try:
             return p.read_bytes()
         except (FileNotFoundError, IsADirectoryError):

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from goldset import golden, jsonl, schema
 from goldset.config import Config
+from goldset.errors import UsageError
 from goldset.problems import Problem
 
 # typing costs the hook path ~2 ms to import: annotations are for checkers only.
@@ -525,6 +526,14 @@ def run(
     golden_files = [p for p in tree.files(golden_prefix) if p.endswith(".jsonl")]
     if paths:
         wanted = {p.strip("/") for p in paths}
+        unmatched = sorted(
+            w for w in wanted if not any(p == w or p.startswith(w + "/") for p in golden_files)
+        )
+        if unmatched:
+            raise UsageError(
+                f"{', '.join(unmatched)}: no golden .jsonl file there in the {tree.label}",
+                hint=f"golden files live under {golden_prefix}/",
+            )
         golden_files = [
             p for p in golden_files if p in wanted or any(p.startswith(w + "/") for w in wanted)
         ]

@@ -626,12 +626,6 @@ def test_github_annotations_cannot_be_injected_from_data(goldset_repo, cli):
     assert "README.md" not in "".join(line.split("::")[1] for line in lines)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: `goldset add` writes the golden file first and only then reads the CHANGELOG; a "
-    "CHANGELOG that is not UTF-8 (or is a folder) crashes with an internal error AFTER the "
-    "example was written, leaving an unjustified example behind (not all-or-nothing)",
-)
 @pytest.mark.parametrize("kind", ["latin1", "folder"])
 def test_unreadable_changelog_writes_nothing(goldset_repo, cli, kind):
     cl = goldset_repo.root / "evals/CHANGELOG.md"
@@ -689,11 +683,6 @@ def test_a_hostile_schema_cannot_run_code(goldset_repo, cli, run_hook):
     assert (5, "b") in bad and not any(line == 4 for line, _ in bad)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the symlink check is per file only: a golden folder (or sub-folder) that is a "
-    "symlink to a folder outside the repository is read, and `goldset add` WRITES into it",
-)
 def test_symlinked_golden_folder_outside_the_repository(goldset_repo, cli, tmp_path):
     outside = tmp_path / "outside"
     outside.mkdir()

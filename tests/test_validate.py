@@ -413,11 +413,6 @@ def test_staged_and_rev_in_a_subfolder_project(subfolder_project, cli, run_hook)
     assert cli("validate", "--rev", "HEAD", cwd=project).code == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: `goldset validate PATH` with a PATH that does not exist (a typo) or that holds "
-    "no golden file validates nothing and exits 0 ('0 examples in 0 files')",
-)
 def test_a_path_that_matches_nothing_is_an_error(goldset_repo, cli):
     goldset_repo.write(GOLDEN, _set(*_balanced()) + "{broken\n")
     res = cli("validate", "evals/golden/golde.jsonl", cwd=goldset_repo.root)
