@@ -89,9 +89,11 @@ def test_rerun_makes_zero_calls_and_edit_rejudges_alone(
     assert cli(["run", "-C", str(root)]) == 0
     assert server.calls() == 5
     before = (root / "evals" / "results" / "base.jsonl").read_bytes()
+    manifest = (root / "evals" / "results" / "base.manifest.json").read_bytes()
     assert cli(["run", "-C", str(root)]) == 0
     assert server.calls() == 5, "an unchanged set must make no call"
     assert (root / "evals" / "results" / "base.jsonl").read_bytes() == before
+    assert (root / "evals" / "results" / "base.manifest.json").read_bytes() == manifest
     changed = examples(5)
     changed[2]["input"] = "a different question"
     write_examples(root, changed)
