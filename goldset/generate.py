@@ -48,30 +48,11 @@ def as_text(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
 
 
-_COMPILED: dict[str, Any] = {}
-
-
 def render(prompt: Prompt, context: dict[str, Any]) -> str:
-    """Render a prompt template (compiled once per process: 10,000 prompts a run).
-
-    Errors are re-raised through templating.render_string, which names the
-    template and line in a ConfigError.
-    """
+    """Render a prompt template (compiled once per process: 10,000 prompts a run)."""
     from goldset import templating
 
-    tmpl = _COMPILED.get(prompt.source)
-    if tmpl is None:
-        try:
-            tmpl = templating.environment().from_string(prompt.source)
-        except Exception:
-            templating.render_string(prompt.source, context, name=prompt.name)
-            raise
-        _COMPILED[prompt.source] = tmpl
-    try:
-        text = tmpl.render(**context)
-    except Exception:
-        templating.render_string(prompt.source, context, name=prompt.name)
-        raise
+    text = templating.compile_string(prompt.source, name=prompt.name)(context)
     return str(text).strip() + "\n"
 
 

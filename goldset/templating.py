@@ -6,6 +6,8 @@ in the folder named by ``paths.templates`` in goldset.yaml.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,16 +53,44 @@ def render(name: str, context: dict[str, Any], *, override: Path | None = None) 
         raise ConfigError(f"{name}: template uses an undefined value: {exc.message}") from None
 
 
-def render_string(source: str, context: dict[str, Any], *, name: str = "<template>") -> str:
-    """Render a template given as text (prompt templates from goldset.yaml)."""
+def compile_string(source: str, *, name: str = "<template>") -> Callable[[dict[str, Any]], str]:
+    """A template given as text (prompt templates), compiled once per process.
+
+    Same settings as the shipped template files; errors become ConfigErrors
+    naming the template and line.
+    """
+    template = _compiled(source, name)
+
+    def render(context: dict[str, Any]) -> str:
+        import jinja2
+
+        try:
+            return template.render(**context)
+        except jinja2.UndefinedError as exc:
+            raise ConfigError(f"{name}: template uses an undefined value: {exc.message}") from None
+        except jinja2.TemplateError as exc:
+            raise ConfigError(f"{name}: template error: {exc}") from None
+
+    return render
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(source: str, name: str) -> jinja2.Template:
     import jinja2
 
     env = jinja2.Environment(
-        undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
     try:
-        return env.from_string(source).render(**context)
+        return env.from_string(source)
     except jinja2.TemplateSyntaxError as exc:
         raise ConfigError(f"{name}:{exc.lineno}: template error: {exc.message}") from None
-    except jinja2.UndefinedError as exc:
-        raise ConfigError(f"{name}: template uses an undefined value: {exc.message}") from None
+
+
+def render_string(source: str, context: dict[str, Any], *, name: str = "<template>") -> str:
+    """Render a template given as text (prompt templates from goldset.yaml)."""
+    return compile_string(source, name=name)(context)

@@ -165,8 +165,7 @@ def _run_in_process(
     return CliResult(code, out, err)
 
 
-# Bound once, at import: a lazily imported command module named like an attribute
-# of goldset.cli (goldset/cli/run.py vs the function run) would rebind it later.
+# Bound once, at import: the in-process entry point of the CLI.
 from goldset.cli import run as _goldset_run  # noqa: E402
 
 

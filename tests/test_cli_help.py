@@ -17,19 +17,6 @@ from goldset.cli import COMMANDS
 HEAVY = ("numpy", "scipy", "litellm", "jinja2")
 
 
-@pytest.fixture(autouse=True)
-def _restore_cli_run():
-    """`--help` imports every command module, and goldset/cli/run.py then shadows the
-    function goldset.cli.run (the xfail at the end of this file); put the function
-    back so other test files that call goldset.cli.run in-process are not broken."""
-    from conftest import _goldset_run
-
-    import goldset.cli as cli_pkg
-
-    yield
-    cli_pkg.run = _goldset_run
-
-
 def _module_exists(target: str) -> bool:
     module = target.split(":")[0]
     try:
@@ -176,13 +163,6 @@ def test_goldset_hook_console_script_runs(staged_repo):
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: COMMANDS maps `run` to goldset.cli.run, but goldset/cli/__init__.py defines the "
-    "function `run`; importing goldset/cli/run.py (any `goldset run`, or `goldset --help`, which "
-    "loads every command for its summary) rebinds goldset.cli.run to the module, so a later "
-    "goldset.cli.run(argv) or goldset.cli.main() fails with 'module object is not callable'",
-)
 def test_help_does_not_break_a_later_in_process_run(tmp_path):
     script = textwrap.dedent(
         """

@@ -121,7 +121,7 @@ def test_importing_the_commands_does_not_import_litellm() -> None:
         from goldset.cli import run as main
         import goldset.llm, goldset.cache, goldset.generate, goldset.judging
         import goldset.scoring, goldset.calibration, goldset.progress, goldset.llm_config
-        import goldset.cli.run, goldset.cli.judge, goldset.cli.score, goldset.cli.calibrate
+        import goldset.cli.run_cmd, goldset.cli.judge, goldset.cli.score, goldset.cli.calibrate
         for name in ("run", "judge", "score", "calibrate"):
             assert main([name, "--help"]) == 0
         heavy = [m for m in ("litellm", "openai", "numpy", "scipy") if m in sys.modules]

@@ -34,7 +34,7 @@ COMMANDS: dict[str, str] = {
     "gate": "goldset.cli.gate:command",
     "comment": "goldset.cli.comment:command",
     "demo": "goldset.cli.demo:command",
-    "run": "goldset.cli.run:command",
+    "run": "goldset.cli.run_cmd:command",
     "score": "goldset.cli.score:command",
     "judge": "goldset.cli.judge:command",
     "calibrate": "goldset.cli.calibrate:command",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from goldset.cli._common import echo, emit_json, format_option, repo_option
-from goldset.cli.run import llm_options, progress_factory, settings
+from goldset.cli.run_cmd import llm_options, progress_factory, settings
 
 
 def _rate(r: dict | None) -> str:
