@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _util import git, median_ms, time_cmd, tool  # noqa: E402
+from _util import git, median_ms, time_cmd, tool
 
 
 def build_repo(root: Path, n: int) -> None:
@@ -41,12 +41,24 @@ def build_repo(root: Path, n: int) -> None:
     ]
     src = root / "rows.jsonl"
     src.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    time_cmd([goldset, "add", str(src), "--why", "seed the set from the March support tickets"], root, repeat=1)
+    time_cmd(
+        [goldset, "add", str(src), "--why", "seed the set from the March support tickets"],
+        root,
+        repeat=1,
+    )
     src.unlink()
     git(root, "add", "-A")
     git(root, "commit", "-q", "--no-verify", "-m", "seed")
     time_cmd(
-        [goldset, "edit", "ex-0042", "--set", "reference=Refunds within 30 days", "--why", "the policy changed in May for annual plans"],
+        [
+            goldset,
+            "edit",
+            "ex-0042",
+            "--set",
+            "reference=Refunds within 30 days",
+            "--why",
+            "the policy changed in May for annual plans",
+        ],
         root,
         repeat=1,
     )
@@ -54,7 +66,9 @@ def build_repo(root: Path, n: int) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--repeat", type=int, default=21)
     ap.add_argument("--examples", type=int, default=500)
     args = ap.parse_args()
@@ -67,7 +81,11 @@ def main() -> None:
         small = root / "small.json"
         small.write_text(json.dumps({"id": "a", "input": "hello"}))
         schema = root / "small.schema.json"
-        schema.write_text(json.dumps({"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}}))
+        schema.write_text(
+            json.dumps(
+                {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}}
+            )
+        )
         # Warm-up: first runs build the validator and config caches.
         time_cmd([hook, "validate", "--staged"], root, repeat=2)
         time_cmd([hook, "check-changelog", "--staged"], root, repeat=2)
@@ -83,13 +101,17 @@ def main() -> None:
             cli_v.append(time_cmd([goldset, "validate", "--staged"], root, repeat=1)[0])
             base.append(time_cmd([cjs, "--schemafile", str(schema), str(small)], root, repeat=1)[0])
         m_both, m_base = median_ms(both), median_ms(base)
-        print(f"pre-commit path on a {args.examples}-example set, median of {args.repeat} runs each")
+        print(
+            f"pre-commit path on a {args.examples}-example set, median of {args.repeat} runs each"
+        )
         print(f"  goldset-hook validate --staged          {median_ms(v):7.1f} ms")
         print(f"  goldset-hook check-changelog --staged   {median_ms(c):7.1f} ms")
         print(f"  both checks together                    {m_both:7.1f} ms   (target < 100 ms)")
         print(f"  goldset validate --staged (click CLI)   {median_ms(cli_v):7.1f} ms")
         print(f"  baseline: check-jsonschema, 1 file      {m_base:7.1f} ms")
-        print(f"  ratio baseline / goldset (both checks)  {m_base / m_both:7.2f} x   (target >= 2.4 x)")
+        print(
+            f"  ratio baseline / goldset (both checks)  {m_base / m_both:7.2f} x   (target >= 2.4 x)"
+        )
 
 
 if __name__ == "__main__":

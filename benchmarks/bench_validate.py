@@ -24,9 +24,18 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _util import env, git, tool  # noqa: E402
+from _util import env, git, tool
 
-CATEGORIES = ["writing", "roleplay", "reasoning", "math", "coding", "extraction", "stem", "humanities"]
+CATEGORIES = [
+    "writing",
+    "roleplay",
+    "reasoning",
+    "math",
+    "coding",
+    "extraction",
+    "stem",
+    "humanities",
+]
 STRATA = ["real_traffic", "failure_mode", "edge_case"]
 
 
@@ -44,7 +53,11 @@ def make_set(path: Path, n: int, seed: int = 11) -> None:
                 "slice": {"category": CATEGORIES[i % 8]},
                 "stratum": STRATA[i % 3],
                 "tags": ["logistics"],
-                "provenance": {"added_by": "Bench <b@example.com>", "added_at": "2026-11-29T00:00:00Z", "why": "synthetic benchmark row"},
+                "provenance": {
+                    "added_by": "Bench <b@example.com>",
+                    "added_at": "2026-11-29T00:00:00Z",
+                    "why": "synthetic benchmark row",
+                },
             }
             ex["content_hash"] = golden.content_hash(ex)
             buf.append(golden.canonical_bytes(ex) + b"\n")
@@ -95,7 +108,9 @@ def validator_rates(path: Path, schema: dict, sample: int) -> tuple[float, float
 def run_validate(root: Path) -> tuple[float, int, dict]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t0 = time.perf_counter()
-    proc = subprocess.run([tool("goldset"), "validate", "--format", "json"], cwd=root, env=env(), capture_output=True)
+    proc = subprocess.run(
+        [tool("goldset"), "validate", "--format", "json"], cwd=root, env=env(), capture_output=True
+    )
     wall = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     report = json.loads(proc.stdout)
@@ -114,11 +129,15 @@ def setup_repo(root: Path, lines: int) -> Path:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--lines", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
-    base_schema = json.loads((Path(__file__).parent.parent / "schemas/example.schema.json").read_text())
+    base_schema = json.loads(
+        (Path(__file__).parent.parent / "schemas/example.schema.json").read_text()
+    )
     with tempfile.TemporaryDirectory() as d:
         root = Path(d) / "big"
         root.mkdir()
@@ -128,7 +147,9 @@ def main() -> None:
         small_root.mkdir()
         setup_repo(small_root, args.lines // 4)
         size_mb = path.stat().st_size / 2**20
-        print(f"{args.lines:,} lines, {size_mb:.0f} MB (generated in {time.perf_counter() - t0:.0f} s)")
+        print(
+            f"{args.lines:,} lines, {size_mb:.0f} MB (generated in {time.perf_counter() - t0:.0f} s)"
+        )
         base = statistics.median(orjson_rate(path) for _ in range(args.repeat))
         js, fj = validator_rates(path, base_schema, 20000)
         runs = [run_validate(root) for _ in range(args.repeat)]
@@ -139,9 +160,15 @@ def main() -> None:
         print(f"  baseline: orjson parse only (1 core)    {base:12,.0f} lines/s   1.00x")
         print(f"  jsonschema, parse + validate (1 core)   {js:12,.0f} lines/s   {js / base:.2f}x")
         print(f"  fastjsonschema, parse + validate        {fj:12,.0f} lines/s   {fj / base:.2f}x")
-        print(f"  goldset validate (whole command)        {rate:12,.0f} lines/s   {rate / base:.2f}x   (target >= 0.5x)")
-        print(f"    wall {wall:.2f} s (median of {args.repeat}); checks: schema, canonical form, content hash, ids, strata, slices")
-        print(f"  peak RSS: {peak_quarter / 1024:.0f} MB at {args.lines // 4:,} lines, {peak_full / 1024:.0f} MB at {args.lines:,} lines (file {size_mb:.0f} MB)")
+        print(
+            f"  goldset validate (whole command)        {rate:12,.0f} lines/s   {rate / base:.2f}x   (target >= 0.5x)"
+        )
+        print(
+            f"    wall {wall:.2f} s (median of {args.repeat}); checks: schema, canonical form, content hash, ids, strata, slices"
+        )
+        print(
+            f"  peak RSS: {peak_quarter / 1024:.0f} MB at {args.lines // 4:,} lines, {peak_full / 1024:.0f} MB at {args.lines:,} lines (file {size_mb:.0f} MB)"
+        )
 
 
 if __name__ == "__main__":
