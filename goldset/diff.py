@@ -59,18 +59,8 @@ def _parse_votes(data: bytes, name: str, rater_key: str) -> list[dict[str, Any]]
     """Label or judgment records; the rater defaults to the file's stem (docs/formats.md)."""
     default = name.rsplit("/", 1)[-1].removesuffix(".jsonl")
     out: list[dict[str, Any]] = []
-    if data.startswith(jsonl.BOM):
-        data = data[len(jsonl.BOM) :]
-    for lineno, raw in jsonl.split_lines(data):
-        raw = raw.rstrip(b"\r")
-        if not raw.strip():
-            continue
-        try:
-            obj = results._loads(raw)
-        except jsonl.JsonLineError as exc:
-            col = f":{exc.column}" if exc.column else ""
-            raise InputError(f"{name}:{lineno}{col}: {exc.message}") from None
-        if not isinstance(obj, dict) or not isinstance(obj.get("example_id"), str):
+    for lineno, obj, _ in jsonl.iter_objects(data, name, parse=results._loads):
+        if not isinstance(obj.get("example_id"), str):
             raise InputError(f"{name}:{lineno}: expected an object with a string example_id")
         obj.setdefault(rater_key, default)
         out.append(obj)

@@ -193,19 +193,7 @@ def parse_file(data: bytes, name: str, into: GoldenSet | None = None) -> GoldenS
     """Parse one golden JSONL file's bytes; raise InputError naming file:line on bad input."""
     gs = into if into is not None else GoldenSet()
     ids = gs.files.setdefault(name, [])
-    if data.startswith(jsonl.BOM):
-        data = data[len(jsonl.BOM) :]
-    for lineno, raw in jsonl.split_lines(data):
-        raw = raw.rstrip(b"\r")
-        if not raw.strip():
-            continue
-        try:
-            obj = jsonl.loads(raw)
-        except jsonl.JsonLineError as exc:
-            col = f":{exc.column}" if exc.column else ""
-            raise InputError(f"{name}:{lineno}{col}: {exc.message}") from None
-        if not isinstance(obj, dict):
-            raise InputError(f"{name}:{lineno}: expected a JSON object, got {type(obj).__name__}")
+    for lineno, obj, _ in jsonl.iter_objects(data, name):
         ex_id = obj.get("id")
         if not isinstance(ex_id, str):
             raise InputError(f"{name}:{lineno}: $.id: missing or not a string")

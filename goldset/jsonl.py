@@ -17,7 +17,7 @@ import re
 # Importing typing costs the hook path several milliseconds: types are for checkers only.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from typing import Any
 
 BOM = b"\xef\xbb\xbf"
@@ -51,6 +51,34 @@ def split_lines(data: bytes) -> Iterator[tuple[int, bytes]]:
             return
         yield lineno, data[start:end]
         start = end + 1
+
+
+def iter_objects(
+    data: bytes, name: str, *, parse: Callable[[bytes], Any] | None = None
+) -> Iterator[tuple[int, dict[str, Any], bytes]]:
+    """(line number, object, line bytes) for each non-blank line of a JSONL file.
+
+    A leading BOM, CRLF endings and blank lines are tolerated here (validate
+    reports them as non-canonical); anything else wrong raises InputError
+    naming ``name:line:column``.
+    """
+    from goldset.errors import InputError
+
+    parse = parse or loads
+    if data.startswith(BOM):
+        data = data[len(BOM) :]
+    for lineno, raw in split_lines(data):
+        raw = raw.rstrip(b"\r")
+        if not raw.strip():
+            continue
+        try:
+            obj = parse(raw)
+        except JsonLineError as exc:
+            col = f":{exc.column}" if exc.column else ""
+            raise InputError(f"{name}:{lineno}{col}: {exc.message}") from None
+        if not isinstance(obj, dict):
+            raise InputError(f"{name}:{lineno}: expected a JSON object, got {type(obj).__name__}")
+        yield lineno, obj, raw
 
 
 def _refuse_constant(name: str) -> None:

@@ -105,19 +105,10 @@ def pair_output_hash(out_a: Any, out_b: Any) -> str:
 
 
 def git_dir(root: Path) -> Path | None:
-    """The repository's git folder (``.git`` or where a worktree's ``.git`` file points)."""
-    dot = root / ".git"
-    if dot.is_dir():
-        return dot
-    if dot.is_file():
-        try:
-            text = dot.read_text("utf-8").strip()
-        except OSError:
-            return None
-        if text.startswith("gitdir:"):
-            p = Path(text[len("gitdir:") :].strip())
-            return p if p.is_absolute() else (root / p).resolve()
-    return None
+    """The repository's git folder (see goldset.gitio.git_dir)."""
+    from goldset import gitio
+
+    return gitio.git_dir(root)
 
 
 def lock_path(cfg: Any) -> Path:

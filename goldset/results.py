@@ -395,22 +395,7 @@ def _dig(obj: Any, path: str) -> tuple[bool, Any]:
 
 
 def _rows_jsonl(data: bytes, name: str) -> list[tuple[int, dict[str, Any], bytes]]:
-    rows = []
-    if data.startswith(jsonl.BOM):
-        data = data[len(jsonl.BOM) :]
-    for lineno, raw in jsonl.split_lines(data):
-        raw = raw.rstrip(b"\r")
-        if not raw.strip():
-            continue
-        try:
-            obj = jsonl.loads(raw)
-        except jsonl.JsonLineError as exc:
-            col = f":{exc.column}" if exc.column else ""
-            raise InputError(f"{name}:{lineno}{col}: {exc.message}") from None
-        if not isinstance(obj, dict):
-            raise InputError(f"{name}:{lineno}:1: expected a JSON object, got {type(obj).__name__}")
-        rows.append((lineno, obj, raw))
-    return rows
+    return list(jsonl.iter_objects(data, name))
 
 
 def _rows_csv(data: bytes, name: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
