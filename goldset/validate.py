@@ -542,8 +542,12 @@ def run(
     total = ChunkResult(ids={})
     all_problems: list[Problem] = []
     dropped = 0
-    id_index: dict[int, list[tuple[str, int]]] = {}
-    for name in golden_files:
+    # Every id as a 64-bit hash with its place: 16 bytes an example, so memory
+    # stays small next to the file even at a million lines.
+    id_hashes = array("Q")
+    id_lines = array("L")
+    id_files = array("L")
+    for file_no, name in enumerate(golden_files):
         disk = cfg.root / name
         use_parallel = (
             tree.label == "working tree"
@@ -579,14 +583,21 @@ def run(
             total.ids.update(res.ids)
         else:
             total.ids = None
-        for h, ln in zip(res.id_hashes, res.id_lines, strict=True):
-            id_index.setdefault(h, []).append((name, ln))
-    dups = _duplicate_ids(id_index, tree)
-    all_problems.extend(dups)
-    n_examples = sum(len(v) for v in id_index.values())
+        id_hashes.extend(res.id_hashes)
+        id_lines.extend(res.id_lines)
+        id_files.extend(array("L", [file_no]) * len(res.id_hashes))
+    index = _IdIndex(id_hashes)
+    all_problems.extend(_duplicate_ids(index.groups(), id_files, id_lines, golden_files, tree))
+    n_examples = len(id_hashes)
     all_problems.extend(_stratification(cfg, total.strata, total.slices, n_examples))
-    if check_refs and total.ids is not None and not paths:
-        all_problems.extend(check_references(cfg, tree, total.ids))
+    if check_refs and not paths:
+        if total.ids is not None:
+            ids = total.ids
+            all_problems.extend(
+                check_references(cfg, tree, ids.__contains__, lambda i: ids[i].get("content_hash"))
+            )
+        else:  # a set too big to hold: membership by id hash, no staleness check
+            all_problems.extend(check_references(cfg, tree, index.contains, lambda i: None))
     if cache is not None:
         cache.save()
     slices: dict[str, dict[str, int]] = {}
@@ -603,16 +614,74 @@ def run(
     )
 
 
-def _duplicate_ids(index: dict[int, list[tuple[str, int]]], tree: Tree) -> list[Problem]:
+class _IdIndex:
+    """Id hashes of the whole set: duplicate groups and membership, with numpy
+    (sorting) only for big sets, so the hook path never imports it."""
+
+    SMALL = 200_000
+
+    def __init__(self, hashes: array) -> None:
+        self.hashes = hashes
+        self._set: set[int] | None = None
+        self._sorted: Any = None
+
+    def groups(self) -> list[list[int]]:
+        """Positions sharing one hash (candidates for duplicate ids)."""
+        n = len(self.hashes)
+        if n <= self.SMALL:
+            first: dict[int, int] = {}
+            multi: dict[int, list[int]] = {}
+            for i, h in enumerate(self.hashes):
+                j = first.setdefault(h, i)
+                if j != i:
+                    multi.setdefault(h, [j]).append(i)
+            return list(multi.values())
+        import numpy as np
+
+        h = np.frombuffer(self.hashes, dtype=np.uint64)
+        order = np.argsort(h, kind="stable")
+        sh = h[order]
+        self._sorted = sh
+        same = np.flatnonzero(sh[1:] == sh[:-1])
+        out: list[list[int]] = []
+        for k in same.tolist():
+            if out and out[-1][-1] == int(order[k]):
+                out[-1].append(int(order[k + 1]))
+            else:
+                out.append([int(order[k]), int(order[k + 1])])
+        return out
+
+    def contains(self, ex_id: str) -> bool:
+        h = _id_hash(ex_id)
+        if len(self.hashes) <= self.SMALL:
+            if self._set is None:
+                self._set = set(self.hashes)
+            return h in self._set
+        import numpy as np
+
+        if self._sorted is None:
+            self._sorted = np.sort(np.frombuffer(self.hashes, dtype=np.uint64))
+        i = int(np.searchsorted(self._sorted, np.uint64(h)))
+        return i < len(self._sorted) and int(self._sorted[i]) == h
+
+
+def _duplicate_ids(
+    groups: list[list[int]], files: array, lines: array, names: list[str], tree: Tree
+) -> list[Problem]:
+    """Confirm same-hash candidates by reading their ids back, then report them."""
+    if not groups:
+        return []
+    wanted: dict[str, set[int]] = {}
+    for g in groups:
+        for i in g:
+            wanted.setdefault(names[files[i]], set()).add(lines[i])
+    ids_at = {name: _ids_at(tree, name, lns) for name, lns in wanted.items()}
     out: list[Problem] = []
-    lines_of: dict[str, list[bytes]] = {}
-    for places in index.values():
-        if len(places) < 2:
-            continue
-        # Same 64-bit hash: read the lines back to get (and confirm) the ids.
+    for g in groups:
         by_id: dict[str, list[tuple[str, int]]] = {}
-        for name, ln in places:
-            ex_id = _id_at(tree, name, ln, lines_of)
+        for i in sorted(g, key=lambda i: (files[i], lines[i])):
+            name, ln = names[files[i]], lines[i]
+            ex_id = ids_at[name].get(ln)
             if ex_id is not None:
                 by_id.setdefault(ex_id, []).append((name, ln))
         for ex_id, where in by_id.items():
@@ -631,19 +700,26 @@ def _duplicate_ids(index: dict[int, list[tuple[str, int]]], tree: Tree) -> list[
     return out
 
 
-def _id_at(tree: Tree, name: str, lineno: int, lines_of: dict[str, list[bytes]]) -> str | None:
-    lines = lines_of.get(name)
-    if lines is None:
-        data = tree.read(name) or b""
-        lines = lines_of[name] = data.split(b"\n")
-    try:
-        raw = lines[lineno - 1].rstrip(b"\r")
+def _ids_at(tree: Tree, name: str, wanted: set[int]) -> dict[int, str]:
+    """The ids on the given lines of one file, read line by line."""
+    data = tree.read(name) or b""
+    out: dict[int, str] = {}
+    last = max(wanted)
+    for lineno, raw in jsonl.split_lines(data):
+        if lineno > last:
+            break
+        if lineno not in wanted:
+            continue
+        raw = raw.rstrip(b"\r")
         if lineno == 1 and raw.startswith(jsonl.BOM):
             raw = raw[len(jsonl.BOM) :]
-        value = jsonl.loads(raw).get("id")
-    except (IndexError, jsonl.JsonLineError, AttributeError):
-        return None
-    return value if isinstance(value, str) else None
+        try:
+            value = jsonl.loads(raw).get("id")
+        except (jsonl.JsonLineError, AttributeError):
+            continue
+        if isinstance(value, str):
+            out[lineno] = value
+    return out
 
 
 def _stratification(
@@ -682,10 +758,14 @@ def _stratification(
     return out
 
 
-def check_references(cfg: Config, tree: Tree, examples: dict[str, dict[str, Any]]) -> list[Problem]:
+def check_references(
+    cfg: Config,
+    tree: Tree,
+    has_id: Callable[[str], bool],
+    hash_of: Callable[[str], Any],
+) -> list[Problem]:
     """Results, labels and judgments must point at existing examples (stale hashes warn)."""
     out: list[Problem] = []
-    hashes = {k: v.get("content_hash") for k, v in examples.items()}
     for key in ("results", "labels", "judgments"):
         for name in tree.files(cfg.rel(key)):
             if not name.endswith(".jsonl"):
@@ -709,7 +789,7 @@ def check_references(cfg: Config, tree: Tree, examples: dict[str, dict[str, Any]
                     out.append(
                         Problem(name, lineno, "missing example_id", "ref", field="$.example_id")
                     )
-                elif ex_id not in examples:
+                elif not has_id(ex_id):
                     count += 1
                     if count <= 20:
                         out.append(
@@ -724,7 +804,8 @@ def check_references(cfg: Config, tree: Tree, examples: dict[str, dict[str, Any]
                         )
                 else:
                     eh = rec.get("example_hash")
-                    if isinstance(eh, str) and hashes.get(ex_id) and eh != hashes[ex_id]:
+                    current = hash_of(ex_id)
+                    if isinstance(eh, str) and current and eh != current:
                         out.append(
                             Problem(
                                 name,
