@@ -877,3 +877,15 @@ def diff_text(diff: Mapping[str, Any]) -> str:
                 f"  ({fmt_num(mdl.get('delta'), 0, signed=True)})"
             )
     return "\n".join(out) + "\n"
+
+
+def comment_body(root: Path, *, base: str | None = None, head: str | None = None) -> str:
+    """The fitted markdown report of ``base..head`` (defaults as for `goldset report`),
+    as `goldset comment` posts it when given no --body-file."""
+    from goldset import config
+    from goldset import diff as diff_mod
+
+    cfg = config.load(root)
+    model = build(diff_mod.compute(root, cfg, base, head))
+    override = cfg.path("templates") if cfg["paths"].get("templates") else None
+    return markdown(model, override=override)

@@ -553,3 +553,19 @@ def test_report_workflow_name_matches_what_the_comment_workflow_listens_for() ->
     report = _yaml(REPO_ROOT / "templates" / "workflows" / "goldset-report.yml")
     listen = _yaml(REPO_ROOT / "templates" / "workflows" / "goldset-comment.yml")
     assert listen["on"]["workflow_run"]["workflows"] == [report["name"]]
+
+
+def test_without_a_body_file_the_report_is_rendered_and_posted(
+    gh: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from goldset import demo
+
+    repo = tmp_path / "demo"
+    demo.build(repo, n_boot=200)
+    code, out, err = comment(capsys, "--pr", str(PR), "-C", str(repo))
+    assert code == 0, out + err
+    [posted] = goldset_comments(gh)
+    body = posted["body"]
+    assert body.startswith(MARKER)
+    assert "## Rankings (Bradley-Terry)" in body and "gpt4_pair" in body
+    assert len(body) < 65536
