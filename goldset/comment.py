@@ -163,22 +163,11 @@ def read_body_file(path: str | os.PathLike[str]) -> str:
 
 
 def _default_body(root: Path) -> str:
-    """The report rendered by goldset itself, for when no --body-file is given.
+    """The report rendered by goldset itself, for when no --body-file is given
+    (imported lazily: jinja2 and numpy are heavy)."""
+    from goldset import report
 
-    Hook point for ``goldset.report``: it is expected to offer
-    ``comment_body(root) -> str``. Imported lazily (jinja2 is heavy).
-    """
-    try:
-        from goldset import report  # type: ignore[attr-defined]
-    except ImportError:
-        report = None
-    render = getattr(report, "comment_body", None)
-    if render is None:
-        raise UsageError(
-            "no --body-file given, and this goldset cannot render the report for the comment",
-            hint="run `goldset report --out report.md` and pass --body-file report.md (or - for stdin)",
-        )
-    return str(render(root))
+    return report.comment_body(root)
 
 
 def is_own_comment(comment: Mapping[str, Any], author: str, marker: str = MARKER) -> bool:

@@ -429,22 +429,6 @@ def test_a_missing_body_file_is_exit_2(
     assert gh.requests == []
 
 
-def test_without_a_body_file_it_asks_for_one_until_report_can_render_it(
-    gh: FakeGitHub,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    import goldset.report
-
-    monkeypatch.delattr(goldset.report, "comment_body", raising=False)
-    (tmp_path / ".git").mkdir()
-    code, _, err = comment(capsys, "--pr", str(PR))
-    assert code == 2
-    assert "--body-file" in err
-    assert gh.requests == []
-
-
 # --- the client on its own ------------------------------------------------------
 
 
