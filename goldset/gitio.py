@@ -18,6 +18,7 @@ from goldset.errors import UsageError
 # typing costs the hook path ~2 ms to import: annotations are for checkers only.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import IO, Any
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
@@ -128,22 +129,22 @@ def resolve(root: Path, rev: str) -> str:
     raise UsageError(f"unknown revision {rev!r}", hint="check the name with `git log --oneline`")
 
 
+def _entries(out: bytes) -> Iterator[tuple[list[bytes], str]]:
+    """(metadata fields, path) for each entry of a -z listing (ls-tree, ls-files -s)."""
+    for entry in out.split(b"\0"):
+        if entry:
+            meta, _, path = entry.partition(b"\t")
+            yield meta.split(b" "), _path(path)
+
+
 def ls_tree(root: Path, rev: str, prefix: str = "") -> dict[str, str]:
     """path -> blob hash for the files under ``prefix`` in commit ``rev``, relative to
     ``root`` (a project in a sub-folder sees only its own files)."""
     args = ["ls-tree", "-r", "-z", rev]
     if prefix:
         args += ["--", prefix]
-    out = run(root, *args)
-    files: dict[str, str] = {}
-    for entry in out.split(b"\0"):
-        if not entry:
-            continue
-        meta, _, path = entry.partition(b"\t")
-        _mode, kind, sha = meta.split(b" ")
-        if kind == b"blob":
-            files[path.decode("utf-8", "surrogateescape")] = sha.decode()
-    return files
+    # fields: mode, type, hash
+    return {p: f[2].decode() for f, p in _entries(run(root, *args)) if f[1] == b"blob"}
 
 
 def ls_index(root: Path, prefix: str = "") -> dict[str, str]:
@@ -151,16 +152,8 @@ def ls_index(root: Path, prefix: str = "") -> dict[str, str]:
     args = ["ls-files", "-s", "-z"]
     if prefix:
         args += ["--", prefix]
-    out = run(root, *args)
-    files: dict[str, str] = {}
-    for entry in out.split(b"\0"):
-        if not entry:
-            continue
-        meta, _, path = entry.partition(b"\t")
-        _mode, sha, stage = meta.split(b" ")
-        if stage == b"0":
-            files[path.decode("utf-8", "surrogateescape")] = sha.decode()
-    return files
+    # fields: mode, hash, stage
+    return {p: f[1].decode() for f, p in _entries(run(root, *args)) if f[2] == b"0"}
 
 
 # status: A, M, D, R (renamed), C, T; old_path for renames and copies.

@@ -149,10 +149,19 @@ def dumps(obj: Any) -> bytes:
     """Compact JSON bytes (UTF-8, no spaces): the form goldset writes and compares.
 
     Raises JsonLineError for what JSON text cannot carry faithfully (a lone
-    surrogate) or what goldset refuses (an integer beyond 64 bits).
+    surrogate, NaN) or what goldset refuses (an integer beyond 64 bits).
     """
+    return _dump(obj, sort=False)
+
+
+def dumps_sorted(obj: Any) -> bytes:
+    """Compact JSON with every object's keys sorted."""
+    return _dump(obj, sort=True)
+
+
+def _dump(obj: Any, *, sort: bool) -> bytes:
     try:
-        out = _encoder.encode(obj).encode()
+        out = (_sorted_encoder if sort else _encoder).encode(obj).encode()
     except UnicodeEncodeError:
         raise JsonLineError(
             "contains a lone surrogate (\\ud800-\\udfff): not valid Unicode", code="surrogate"
@@ -163,27 +172,7 @@ def dumps(obj: Any) -> bytes:
         import orjson
 
         try:
-            return orjson.dumps(obj)
-        except TypeError:
-            raise JsonLineError(
-                "an integer beyond 64 bits: store it as a string", code="bigint"
-            ) from None
-    return out
-
-
-def dumps_sorted(obj: Any) -> bytes:
-    """Compact JSON with every object's keys sorted (the basis of content hashes)."""
-    try:
-        out = _sorted_encoder.encode(obj).encode()
-    except UnicodeEncodeError:
-        raise JsonLineError(
-            "contains a lone surrogate (\\ud800-\\udfff): not valid Unicode", code="surrogate"
-        ) from None
-    if _EXP_RE.search(out) and _has_exp_float(obj):
-        import orjson
-
-        try:
-            return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
+            return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS if sort else None)
         except TypeError:
             raise JsonLineError(
                 "an integer beyond 64 bits: store it as a string", code="bigint"

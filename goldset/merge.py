@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from goldset import golden, jsonl
+from goldset.errors import InputError
 
 
 @dataclass
@@ -26,21 +27,15 @@ class Unmergeable(ValueError):
 
 def _parse(data: bytes, side: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    if data.startswith(jsonl.BOM):
-        data = data[len(jsonl.BOM) :]
-    for lineno, raw in jsonl.split_lines(data):
-        raw = raw.rstrip(b"\r")
-        if not raw.strip():
-            continue
-        try:
-            ex = jsonl.loads(raw)
-        except jsonl.JsonLineError:
-            raise Unmergeable(f"{side}:{lineno}: not valid JSON") from None
-        if not isinstance(ex, dict) or not isinstance(ex.get("id"), str):
-            raise Unmergeable(f"{side}:{lineno}: not an example with an id")
-        if ex["id"] in out:
-            raise Unmergeable(f"{side}:{lineno}: duplicate id {ex['id']!r}")
-        out[ex["id"]] = ex
+    try:
+        for lineno, ex, _ in jsonl.iter_objects(data, side):
+            if not isinstance(ex.get("id"), str):
+                raise Unmergeable(f"{side}:{lineno}: not an example with an id")
+            if ex["id"] in out:
+                raise Unmergeable(f"{side}:{lineno}: duplicate id {ex['id']!r}")
+            out[ex["id"]] = ex
+    except InputError as exc:
+        raise Unmergeable(str(exc)) from None
     return out
 
 
