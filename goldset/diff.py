@@ -624,6 +624,10 @@ def agreement_diff(
     h = _agreement_side(cfg, head, seed=seed, n_boot=n_boot, level=level)
     brows, hrows = _agreement_rows(b), _agreement_rows(h)
     untrusted = set(h["untrusted"]) if h else set()
+    # A stored calibration that went stale (the judge's model, prompt or rubric
+    # changed) or failed also makes a judge untrusted, in every report and gate.
+    calibration = calibration_flags(cfg)
+    untrusted |= set(calibration)
     rows = []
     for key in sorted(
         set(brows) | set(hrows),
@@ -657,6 +661,7 @@ def agreement_diff(
     return {
         "rows": rows,
         "untrusted": sorted(untrusted),
+        "calibration": calibration,
         "uncalibrated": sorted(h["uncalibrated"]) if h else [],
         "judges": h["judges"] if h else {},
         "warnings": list(h["warnings"]) if h else [],
@@ -782,6 +787,37 @@ def read_sides(root: Path, cfg: Any, base: str | None, head: str | None) -> Side
     return Sides(b, h)
 
 
+def judge_bias(head: Snapshot) -> dict[str, Any]:
+    """Per judge with both-order pairwise verdicts on head: how often the verdict
+    flipped with the order, followed the position, or went to the longer answer
+    (goldset.judging.bias_summary; each a rate with a Wilson interval)."""
+    from goldset import judging
+
+    judges = sorted(
+        {
+            str(j.get("judge"))
+            for j in head.judgments
+            if isinstance(j.get("orders"), list) and len(j["orders"]) == 2
+        }
+    )
+    return {name: judging.bias_summary(head.judgments, judge=name) for name in judges}
+
+
+def calibration_flags(cfg: Any) -> dict[str, str]:
+    """Judges declared in goldset.yaml whose stored calibration no longer holds:
+    judge -> why (stale: model, prompt or rubric changed; or untrusted)."""
+    if not cfg["judges"]:
+        return {}
+    from goldset import calibration
+
+    out: dict[str, str] = {}
+    for name, st in calibration.statuses(cfg).items():
+        if st.get("status") in ("stale", "untrusted"):
+            reasons = "; ".join(str(r) for r in st.get("reasons") or []) or st["status"]
+            out[name] = f"{st['status']}: {reasons}"
+    return out
+
+
 def compute(
     root: Path,
     cfg: Any,
@@ -823,6 +859,7 @@ def compute(
             correction=correction,
         ),
         "agreement": agreement_diff(cfg, s.base, s.head, seed=seed, n_boot=n_boot, level=level),
+        "judge_bias": judge_bias(s.head),
         "ranking": ranking_diff(cfg, s.base, s.head, seed=seed, n_boot=n_boot, level=level),
         "outputs": output_changes(s.base, s.head, limit=outputs),
     }

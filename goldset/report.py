@@ -123,14 +123,16 @@ def verdict(diff: Mapping[str, Any], *, invalid: list[str] | None = None) -> dic
     for r in hs:
         failures.append(move(r, True))
     thr = diff["settings"]["judge_threshold"]
+    calibration = diff["agreement"].get("calibration") or {}
     for j in judges:
         row = next((a for a in diff["agreement"].get("rows", []) if a.get("judge") == j), None)
         k = (row.get("head") or {}).get("kappa") if row else None
-        tail = (
-            f"kappa vs humans {fmt_num(k)} < {thr}"
-            if k is not None
-            else f"kappa vs humans under {thr}"
-        )
+        if j in calibration and (k is None or k >= thr):
+            tail = f"its calibration is {calibration[j]} (run `goldset calibrate`)"
+        elif k is not None:
+            tail = f"kappa vs humans {fmt_num(k)} < {thr}"
+        else:
+            tail = f"kappa vs humans under {thr}"
         failures.append(
             (
                 f"judge {j} is not trustworthy: {tail}",
@@ -524,6 +526,37 @@ def _agreement_ctx(diff: Mapping[str, Any]) -> list[dict[str, str]]:
     return rows
 
 
+def _rate(x: Mapping[str, Any] | None) -> str:
+    if not x or not x.get("n"):
+        return "—"
+    ci = x.get("ci") or (None, None)
+    lo, hi = ci if isinstance(ci, list | tuple) and len(ci) == 2 else (None, None)
+    interval = f" [{fmt_num(lo)}, {fmt_num(hi)}]" if lo is not None else ""
+    return f"{fmt_num(x.get('rate'))}{interval} (n={_count(x.get('n'))})"
+
+
+def _bias_ctx(diff: Mapping[str, Any]) -> list[dict[str, str]]:
+    untrusted = set(diff.get("agreement", {}).get("untrusted", []))
+    rows = []
+    for judge, b in sorted((diff.get("judge_bias") or {}).items()):
+        rows.append(
+            {
+                "judge": ms.code(judge, in_table=True)
+                + (" ⚠️ untrusted" if judge in untrusted else ""),
+                "inconsistent": _rate(b.get("inconsistent")),
+                "position": _rate(b.get("position_bias")),
+                "first": _rate(b.get("first_position")),
+                "longer": _rate(b.get("longer_preference")),
+            }
+        )
+    return rows
+
+
+def _calibration_ctx(diff: Mapping[str, Any]) -> list[str]:
+    cal = diff.get("agreement", {}).get("calibration") or {}
+    return [f"{ms.code(j)}: {ms.inline(why, newline=' ')}" for j, why in sorted(cal.items())]
+
+
 def _count(v: Any) -> str:
     if v is None:
         return "—"
@@ -715,6 +748,8 @@ def context(
         "metric_tables": _metric_tables(diff, judges),
         "n_tests": diff["metrics"]["n_tests"],
         "agreement": _agreement_ctx(diff),
+        "judge_bias": _bias_ctx(diff),
+        "calibration": _calibration_ctx(diff),
         "untrusted_judges": [ms.code(j) for j in judges],
         "ranking": _ranking_ctx(diff, judges),
         "pareto": _pareto_ctx(model, judges, diff),

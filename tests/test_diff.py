@@ -259,6 +259,7 @@ def test_json_shape_is_stable(tmp_path: Path) -> None:
         "examples",
         "metrics",
         "agreement",
+        "judge_bias",
         "ranking",
         "outputs",
     ]
