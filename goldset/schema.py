@@ -33,7 +33,7 @@ _FAST_DRAFTS = {
     "http://json-schema.org/draft-06/schema",
     "http://json-schema.org/draft-07/schema",
 }
-_CACHE_VERSION = "2"
+_CACHE_VERSION = "3"
 _EXC_SHIM = """
 class JsonSchemaValueException(ValueError):
     def __init__(self, message, value=None, name=None, definition=None, rule=None):

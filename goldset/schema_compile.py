@@ -98,8 +98,14 @@ def _equal(a: Any, b: Any) -> bool:
 
 
 def _unique(items: list[Any]) -> bool:
-    if all(type(i) is str for i in items):
-        return len(set(items)) == len(items)
+    # Python's equality is coarser than jsonschema's (True == 1 here, not there),
+    # so items distinct for a set are distinct for jsonschema too; only a set
+    # that sees a duplicate (or cannot hash an item) needs the exact check.
+    try:
+        if len(set(items)) == len(items):
+            return True
+    except TypeError:
+        pass
     return not any(_equal(items[i], items[j]) for i in range(len(items)) for j in range(i))
 
 
@@ -189,8 +195,16 @@ class _Compiler:
             ts = [types] if isinstance(types, str) else list(types)
             if not ts or any(t not in _TYPE_TEST for t in ts):
                 raise Unsupported(f"type {types}")
-            test = " or ".join(_TYPE_TEST[t].format(v=v) for t in ts)
+            simple = {"string": "str", "object": "dict", "array": "list", "boolean": "bool"}
+            if len(ts) > 1 and all(t in simple for t in ts):
+                test = f"type({v}) in ({', '.join(simple[t] for t in ts)})"
+            else:
+                test = " or ".join(_TYPE_TEST[t].format(v=v) for t in ts)
             out.append(f"{pad}if not ({test}): return False\n")
+            # Once the type is asserted, later keywords need no guard of their own.
+            known = ts[0] if len(ts) == 1 else None
+        else:
+            known = None
         if "enum" in s:
             values = s["enum"]
             if all(type(e) is str for e in values):
@@ -202,10 +216,10 @@ class _Compiler:
         if "const" in s:
             c = self.const(s["const"])
             out.append(f"{pad}if not _equal({v}, {c}): return False\n")
-        self.emit_string(s, v, out, pad)
-        self.emit_number(s, v, out, pad)
-        self.emit_array(s, v, out, ind, base)
-        self.emit_object(s, v, out, ind, base)
+        self.emit_string(s, v, out, pad, guard=known != "string")
+        self.emit_number(s, v, out, pad, guard=known not in ("number", "integer"))
+        self.emit_array(s, v, out, ind, base, guard=known != "array")
+        self.emit_object(s, v, out, ind, base, guard=known != "object")
         for sub in s.get("allOf", []):
             self.emit(sub, v, out, ind, base)
         if "anyOf" in s:
@@ -226,7 +240,9 @@ class _Compiler:
         self.function(name, schema, base)
         return name
 
-    def emit_string(self, s: dict[str, Any], v: str, out: list[str], pad: str) -> None:
+    def emit_string(
+        self, s: dict[str, Any], v: str, out: list[str], pad: str, *, guard: bool = True
+    ) -> None:
         conds = []
         if "minLength" in s:
             conds.append(f"len({v}) < {int(s['minLength'])}")
@@ -237,9 +253,12 @@ class _Compiler:
             c = self.const(_Pattern(s["pattern"]))
             conds.append(f"{c}({v}) is None")
         if conds:
-            out.append(f"{pad}if type({v}) is str and ({' or '.join(conds)}): return False\n")
+            g = f"type({v}) is str and " if guard else ""
+            out.append(f"{pad}if {g}({' or '.join(conds)}): return False\n")
 
-    def emit_number(self, s: dict[str, Any], v: str, out: list[str], pad: str) -> None:
+    def emit_number(
+        self, s: dict[str, Any], v: str, out: list[str], pad: str, *, guard: bool = True
+    ) -> None:
         conds = []
         for key, op in (
             ("minimum", "<"),
@@ -253,9 +272,12 @@ class _Compiler:
                     raise Unsupported(key)
                 conds.append(f"{v} {op} {bound!r}")
         if conds:
-            out.append(f"{pad}if type({v}) in _NUM and ({' or '.join(conds)}): return False\n")
+            g = f"type({v}) in _NUM and " if guard else ""
+            out.append(f"{pad}if {g}({' or '.join(conds)}): return False\n")
 
-    def emit_array(self, s: dict[str, Any], v: str, out: list[str], ind: int, base: Any) -> None:
+    def emit_array(
+        self, s: dict[str, Any], v: str, out: list[str], ind: int, base: Any, *, guard: bool = True
+    ) -> None:
         pad = "    " * ind
         conds = []
         if "minItems" in s:
@@ -265,23 +287,26 @@ class _Compiler:
         if s.get("uniqueItems") is True:
             conds.append(f"not _unique({v})")
         if conds:
-            out.append(f"{pad}if type({v}) is list and ({' or '.join(conds)}): return False\n")
+            g = f"type({v}) is list and " if guard else ""
+            out.append(f"{pad}if {g}({' or '.join(conds)}): return False\n")
         items = s.get("items")
         if items is not None and items is not True and items != {}:
             if isinstance(items, list):
                 raise Unsupported("items as a list")
             w = self.var()
             body: list[str] = []
-            self.emit(items, w, body, ind + 2, base)
+            self.emit(items, w, body, ind + (2 if guard else 1), base)
             if body:
-                out.append(
-                    f"{pad}if type({v}) is list:\n{pad}    for {w} in {v}:\n" + "".join(body)
-                )
+                head = f"{pad}if type({v}) is list:\n{pad}    " if guard else pad
+                out.append(f"{head}for {w} in {v}:\n" + "".join(body))
 
-    def emit_object(self, s: dict[str, Any], v: str, out: list[str], ind: int, base: Any) -> None:
+    def emit_object(
+        self, s: dict[str, Any], v: str, out: list[str], ind: int, base: Any, *, guard: bool = True
+    ) -> None:
         pad = "    " * ind
         checks: list[str] = []
-        inner = "    " * (ind + 1)
+        cind = ind + 1 if guard else ind
+        inner = "    " * cind
         req = s.get("required") or []
         if req:
             c = self.const(frozenset(req))
@@ -293,7 +318,7 @@ class _Compiler:
         for name, sub in props.items():
             body: list[str] = []
             w = self.var()
-            self.emit(sub, w, body, ind + 2, base)
+            self.emit(sub, w, body, cind + 1, base)
             if body:
                 k = repr(name)
                 checks.append(f"{inner}if {k} in {v}:\n{inner}    {w} = {v}[{k}]\n" + "".join(body))
@@ -305,7 +330,7 @@ class _Compiler:
             else:
                 w = self.var()
                 body = []
-                self.emit(ap, w, body, ind + 3, base)
+                self.emit(ap, w, body, cind + 2, base)
                 if body:
                     k = self.var()
                     checks.append(
@@ -313,11 +338,11 @@ class _Compiler:
                         + "".join(body)
                     )
         if checks:
-            out.append(f"{pad}if type({v}) is dict:\n" + "".join(checks))
+            out.append((f"{pad}if type({v}) is dict:\n" if guard else "") + "".join(checks))
 
 
 PRELUDE = """\
-# Generated by goldset.schema_compile: validate(x) -> bool, draft-07 subset.
+# Generated by goldset.schema_compile (v2): validate(x) -> bool, draft-07 subset.
 import re
 
 from goldset.schema_compile import _equal, _unique

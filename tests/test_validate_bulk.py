@@ -68,3 +68,25 @@ def test_bulk_path_reports_what_the_single_path_reports(project: Path, monkeypat
     assert _summary(single) == _summary(bulk)
     assert bulk.examples == single.examples == 3000
     assert bulk.strata == single.strata
+
+
+@pytest.mark.parametrize(
+    "ex",
+    [
+        {"id": 'a"b', "input": {"z": 1, "a": [1e-7, "x"]}, "zz": 2, "provenance": {"why": "w"}},
+        {"input": "no id, no provenance"},
+        {"id": "x", "provenance": {}},
+        {"id": "n", "input": {"provenance": {"x": 1}}, "provenance": {"provenance": 2}},
+        {"id": "m", "input": "a", "provenance": {"why": 'a "provenance": b'}},
+    ],
+)
+def test_hash_of_a_canonical_line_equals_the_content_hash(ex: dict) -> None:
+    import orjson
+
+    from goldset import jsonl
+
+    ex = dict(ex, content_hash=golden.content_hash(ex))
+    raw = golden.canonical_bytes(ex)
+    parsed = jsonl.loads(raw)
+    for dumps in (jsonl.dumps, orjson.dumps):
+        assert golden.content_hash_of_line(parsed, raw, dumps) == ex["content_hash"]
