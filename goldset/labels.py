@@ -158,49 +158,14 @@ def criteria(cfg: Any) -> list[dict[str, str]]:
 
 # ------------------------------------------------------------------- schemas
 
-_VALIDATORS: dict[str, Any] = {}
-_FAST: dict[str, Any] = {}
-
-
-def _schema(kind: str) -> Any:
-    from goldset import resources
-
-    return orjson.loads(resources.read_text("schemas", f"{kind}.schema.json"))
-
-
-def _validator(kind: str) -> Any:
-    """jsonschema's validator: slow, but its errors name the field."""
-    if kind not in _VALIDATORS:
-        import jsonschema
-
-        _VALIDATORS[kind] = jsonschema.Draft7Validator(_schema(kind))
-    return _VALIDATORS[kind]
-
-
-def _fast(kind: str) -> Any:
-    """A compiled validator for the common case, a valid record (~50x faster)."""
-    if kind not in _FAST:
-        import fastjsonschema
-
-        _FAST[kind] = fastjsonschema.compile(_schema(kind))
-    return _FAST[kind]
-
-
-def _valid(record: Any, kind: str) -> bool:
-    import fastjsonschema
-
-    try:
-        _fast(kind)(record)
-    except fastjsonschema.JsonSchemaException:
-        return False
-    return True
-
 
 def schema_errors(record: Any, kind: str = "label") -> list[str]:
     """Messages (``$.field: what``) for ``record`` against the label or judgment schema."""
     if not isinstance(record, dict):
         return [f"expected a JSON object, got {type(record).__name__}"]
-    if _valid(record, kind):
+    from goldset import schema
+
+    if schema.shipped_verdict(kind)(record):
         return []
     msgs: list[str] = []
     # The two shapes are told apart first, so the message says what is missing
@@ -219,7 +184,8 @@ def schema_errors(record: Any, kind: str = "label") -> list[str]:
     for k in needed:
         if k not in record:
             msgs.append(f"$.{k}: missing")
-    for err in sorted(_validator(kind).iter_errors(record), key=lambda e: list(e.path)):
+    reference = schema.shipped_reference(kind)
+    for err in sorted(reference.iter_errors(record), key=lambda e: list(e.path)):
         if err.validator in ("oneOf", "not"):
             continue
         path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.path)

@@ -195,6 +195,53 @@ def reference(ss: SchemaSet) -> Any:
     return v
 
 
+_SHIPPED: dict[str, tuple[SchemaSet, Callable[[Any], bool]]] = {}
+
+
+def _shipped_set(kind: str) -> tuple[SchemaSet, Callable[[Any], bool]]:
+    if kind not in _SHIPPED:
+        ss = load(resources.path("schemas", f"{kind}.schema.json"), f"schemas/{kind}.schema.json")
+        namespace: dict[str, Any] = {}
+        exec(compile(_source(ss), f"<goldset {kind} schema>", "exec"), namespace)
+        _SHIPPED[kind] = (ss, namespace["validate"])
+    return _SHIPPED[kind]
+
+
+def shipped_verdict(kind: str) -> Callable[[Any], bool]:
+    """A fast yes/no for one of goldset's own record schemas (``label``,
+    ``judgment``, ``result``, ``manifest``), compiled once per process."""
+    return _shipped_set(kind)[1]
+
+
+def shipped_reference(kind: str) -> Any:
+    """jsonschema's validator for the same schema: for messages, when the verdict is no."""
+    return reference(_shipped_set(kind)[0])
+
+
+def document_validator(doc: Any, name: str) -> Any:
+    """jsonschema's validator for a schema given in configuration (a check's
+    ``schema``), refused with a ConfigError naming ``name`` if it is invalid.
+    Remote $refs are not fetched (the registry has no retrieval)."""
+    import jsonschema
+    from jsonschema.exceptions import SchemaError
+
+    if not isinstance(doc, dict | bool):
+        raise ConfigError(f"{name}: a JSON Schema must be an object")
+    cls = jsonschema.validators.validator_for(doc, default=jsonschema.Draft7Validator)
+    try:
+        cls.check_schema(doc)
+    except SchemaError as exc:
+        raise ConfigError(f"{name}: not a valid JSON Schema: {exc.message}") from None
+    return cls(doc)
+
+
+def _source(ss: SchemaSet) -> str:
+    """Module source defining validate(x) -> bool: goldset's compiler, else fastjsonschema's."""
+    from goldset import schema_compile
+
+    return schema_compile.compile_source(ss.root, ss.store) or (_generate(ss) + _VERDICT_WRAPPER)
+
+
 def compiled(ss: SchemaSet, cache_dir: Path | None) -> Callable[[Any], bool] | None:
     """A fast verdict function (True: valid), or None when the schema's draft is
     beyond drafts 4-7 (then jsonschema decides every line).
@@ -212,11 +259,7 @@ def compiled(ss: SchemaSet, cache_dir: Path | None) -> Callable[[Any], bool] | N
             if fn is not None:
                 return fn
     check(ss)
-    from goldset import schema_compile
-
-    code = schema_compile.compile_source(ss.root, ss.store)
-    if code is None:
-        code = _generate(ss) + _VERDICT_WRAPPER
+    code = _source(ss)
     if cache_dir is not None:
         mod_path = cache_dir / f"validator_{ss.digest}.py"
         try:

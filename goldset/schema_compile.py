@@ -60,6 +60,7 @@ SUPPORTED = ANNOTATIONS | {
     "not",
     "$ref",
     "minProperties",
+    "additionalItems",
     "maxProperties",
 }
 _TYPE_TEST = {
@@ -290,15 +291,52 @@ class _Compiler:
             g = f"type({v}) is list and " if guard else ""
             out.append(f"{pad}if {g}({' or '.join(conds)}): return False\n")
         items = s.get("items")
+        if isinstance(items, list):
+            self.emit_tuple(s, items, v, out, ind, base, guard=guard)
+            return
         if items is not None and items is not True and items != {}:
-            if isinstance(items, list):
-                raise Unsupported("items as a list")
             w = self.var()
             body: list[str] = []
             self.emit(items, w, body, ind + (2 if guard else 1), base)
             if body:
                 head = f"{pad}if type({v}) is list:\n{pad}    " if guard else pad
                 out.append(f"{head}for {w} in {v}:\n" + "".join(body))
+
+    def emit_tuple(
+        self,
+        s: dict[str, Any],
+        items: list[Any],
+        v: str,
+        out: list[str],
+        ind: int,
+        base: Any,
+        *,
+        guard: bool,
+    ) -> None:
+        """items as a list (tuple validation) and additionalItems, as draft-07 reads them."""
+        cind = ind + 1 if guard else ind
+        inner = "    " * cind
+        checks: list[str] = []
+        for pos, sub in enumerate(items):
+            w = self.var()
+            body: list[str] = []
+            self.emit(sub, w, body, cind + 1, base)
+            if body:
+                checks.append(
+                    f"{inner}if len({v}) > {pos}:\n{inner}    {w} = {v}[{pos}]\n" + "".join(body)
+                )
+        extra = s.get("additionalItems", True)
+        if extra is False:
+            checks.append(f"{inner}if len({v}) > {len(items)}: return False\n")
+        elif extra is not True and extra != {}:
+            w = self.var()
+            body = []
+            self.emit(extra, w, body, cind + 1, base)
+            if body:
+                checks.append(f"{inner}for {w} in {v}[{len(items)}:]:\n" + "".join(body))
+        if checks:
+            head = f"{'    ' * ind}if type({v}) is list:\n" if guard else ""
+            out.append(head + "".join(checks))
 
     def emit_object(
         self, s: dict[str, Any], v: str, out: list[str], ind: int, base: Any, *, guard: bool = True

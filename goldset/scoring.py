@@ -84,27 +84,20 @@ _SCHEMAS: dict[str, Any] = {}
 
 
 def _schema_validator(root: Path, check: Check) -> Any:
-    import jsonschema
+    from goldset import schema as schema_home
 
     key = f"{root}:{check.name}"
     if key not in _SCHEMAS:
-        schema = check.spec.get("schema")
-        if schema is None:
+        doc = check.spec.get("schema")
+        if doc is None:
             path = root / check.spec["schema_file"]
             try:
-                schema = json.loads(path.read_text("utf-8"))
+                doc = json.loads(path.read_text("utf-8"))
             except (OSError, ValueError) as exc:
                 raise UsageError(
                     f"checks.{check.name}.schema_file: cannot read {path}: {exc}"
                 ) from None
-        cls = jsonschema.validators.validator_for(schema)
-        try:
-            cls.check_schema(schema)
-        except jsonschema.SchemaError as exc:
-            raise UsageError(
-                f"checks.{check.name}.schema: not a valid JSON Schema: {exc.message}"
-            ) from None
-        _SCHEMAS[key] = cls(schema)
+        _SCHEMAS[key] = schema_home.document_validator(doc, f"checks.{check.name}.schema")
     return _SCHEMAS[key]
 
 

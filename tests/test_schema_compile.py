@@ -227,9 +227,91 @@ def test_verdicts_equal_jsonschema(name: str) -> None:
 
 def test_unsupported_keyword_defers() -> None:
     assert schema_compile.build({"type": "object", "patternProperties": {"^x": {}}}, {}) is None
-    assert schema_compile.build({"type": "array", "items": [{"type": "string"}]}, {}) is None
+    assert schema_compile.build({"type": "array", "contains": {"type": "string"}}, {}) is None
     assert schema_compile.build({"if": {}, "then": {}}, {}) is None
 
 
 def test_remote_ref_is_not_compiled() -> None:
     assert schema_compile.build({"$ref": "https://example.com/x.json"}, {}) is None
+
+
+TUPLE = {
+    "type": "object",
+    "properties": {
+        "pair": {
+            "type": "array",
+            "items": [{"enum": ["a", "b"]}, {"enum": ["a", "b"]}],
+            "additionalItems": False,
+        },
+        "head": {
+            "type": "array",
+            "items": [{"type": "string"}],
+            "additionalItems": {"type": "integer"},
+        },
+    },
+}
+LABEL = json.loads((ROOT / "schemas/label.schema.json").read_text())
+
+
+def label_like(rng: random.Random) -> Any:
+    if rng.random() < 0.5:
+        rec: dict[str, Any] = {
+            "example_id": "e1",
+            "example_hash": "0123456789abcdef",
+            "annotator": "ada",
+            "criterion": "ok",
+            "value": True,
+        }
+        mutations = {
+            "value": ["yes", 1, None],
+            "criterion": ["", 3],
+            "example_id": [5, ""],
+            "extra": [1],
+        }
+    else:
+        rec = {
+            "example_id": "e1",
+            "example_hash": "0123456789abcdef",
+            "annotator": "ada",
+            "a": "v1",
+            "b": "v2",
+            "winner": "a",
+            "shown": ["b", "a"],
+        }
+        mutations = {
+            "winner": ["c", None],
+            "shown": [["a"], ["a", "a"], ["a", "b", "a"], ["x", "y"]],
+            "a": [1],
+            "value": [True],
+        }
+    for key, bad in mutations.items():
+        if rng.random() < 0.15:
+            rec[key] = rng.choice(bad)
+    for key in list(rec):
+        if rng.random() < 0.04:
+            del rec[key]
+    return rec
+
+
+def tuple_like(rng: random.Random) -> Any:
+    return {
+        "pair": rng.choice([["a", "b"], ["b"], [], ["a", "b", "a"], ["c", "a"], "ab"]),
+        "head": rng.choice([["x"], ["x", 1, 2], ["x", 1.5], [1], [], ["x", True]]),
+    }
+
+
+@pytest.mark.parametrize("name", ["tuple", "label"])
+def test_tuple_items_and_shipped_label_schema_agree_with_jsonschema(name: str) -> None:
+    schema = TUPLE if name == "tuple" else LABEL
+    fast = schema_compile.build(schema, {})
+    assert fast is not None
+    reference = jsonschema.Draft7Validator(schema)
+    rng = random.Random(99)
+    make = tuple_like if name == "tuple" else label_like
+    valid = 0
+    for _ in range(3000):
+        inst = make(rng)
+        expected = reference.is_valid(inst)
+        valid += expected
+        assert fast(inst) == expected, inst
+    assert 50 < valid < 2950
