@@ -211,3 +211,11 @@ def test_hook_option_errors_exit_2(goldset_repo, run_hook, args):
     res = run_hook(*args, cwd=goldset_repo.root)
     assert res.code == 2, res.output
     assert "Traceback" not in res.output
+
+
+def test_hook_is_quiet_when_only_warnings(goldset_repo, run_hook):
+    # One example leaves two strata empty: warnings for `goldset validate`, not for every commit.
+    goldset_repo.write(GOLDEN, golden_lines(golden_example("q-1", "a lone example")))
+    goldset_repo.git("add", "-A")
+    res = run_hook("validate", "--staged", cwd=goldset_repo.root)
+    assert res.code == 0 and res.out == ""
