@@ -632,22 +632,8 @@ class _Builder:
             self.records.append(rec)
 
 
-CSV_FIELDS = (
-    "example_id",
-    "example_hash",
-    "annotator",
-    "variant",
-    "criterion",
-    "value",
-    "a",
-    "b",
-    "winner",
-    "turn",
-    "shown",
-    "at",
-    "note",
-    "output_hash",
-)
+# Every written field but ``source``, which an import sets itself.
+CSV_FIELDS = tuple(f for f in FIELD_ORDER if f != "source")
 
 
 def _parse_csv(data: bytes, b: _Builder, mapping: Mapping[str, str]) -> None:

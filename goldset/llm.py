@@ -357,16 +357,14 @@ async def complete(call: Call, settings: Settings, stats: Stats, rng: random.Ran
             await asyncio.sleep(wait)
 
 
-async def _run(
-    calls: list[Call],
-    settings: Settings,
+def _answer_from_cache(
+    calls: Iterable[Call],
     lookup: Callable[[str], Reply | None],
     on_reply: OnReply,
     tick: Ticker | None,
     stats: Stats,
-) -> None:
-    rng = random.Random(settings.seed)
-    budget = Budget(settings.max_cost)
+) -> list[Call]:
+    """Reply to every call the cache already holds; return the ones still to make."""
     pending: list[Call] = []
     for call in calls:
         hit = lookup(call.key)
@@ -379,6 +377,20 @@ async def _run(
             pending.append(call)
     if tick:
         tick(stats)
+    return pending
+
+
+async def _run(
+    calls: list[Call],
+    settings: Settings,
+    lookup: Callable[[str], Reply | None],
+    on_reply: OnReply,
+    tick: Ticker | None,
+    stats: Stats,
+) -> None:
+    rng = random.Random(settings.seed)
+    budget = Budget(settings.max_cost)
+    pending = _answer_from_cache(calls, lookup, on_reply, tick, stats)
     queue: asyncio.Queue[Call] = asyncio.Queue()
     for call in pending:
         queue.put_nowait(call)
@@ -509,18 +521,7 @@ def _run_forked(
     import queue as queue_mod
     from dataclasses import replace
 
-    pending: list[Call] = []
-    for call in calls:
-        hit = lookup(call.key)
-        if hit is not None:
-            stats.hits += 1
-            if hit.cost:
-                stats.cost_cached += hit.cost
-            on_reply(call, hit)
-        else:
-            pending.append(call)
-    if tick:
-        tick(stats)
+    pending = _answer_from_cache(calls, lookup, on_reply, tick, stats)
     n = settings.workers
     ctx = mp.get_context("fork")
     out = ctx.Queue()
