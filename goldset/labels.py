@@ -1007,9 +1007,10 @@ def import_file(
         by_who.setdefault(r["annotator"], []).append(r)
     # Reading the existing labels validates them too: an import never lands on
     # top of a broken store.
-    existing = load(cfg, examples, rubric=crit)
-    seen = {_identity(r.record) for r in existing.records}
     with atomic.lock(lock_path(cfg)):
+        # Read under the lock: another writer's labels count as already there.
+        existing = load(cfg, examples, rubric=crit)
+        seen = {_identity(r.record) for r in existing.records}
         for who in sorted(by_who):
             fresh = []
             for r in by_who[who]:
@@ -1028,8 +1029,12 @@ def import_file(
 
 
 def _identity(record: Mapping[str, Any]) -> bytes:
-    """What makes two ratings the same one, so re-importing a file adds nothing."""
-    keep = {k: v for k, v in record.items() if k not in ("source", "note")}
+    """What makes two ratings the same one, so re-importing a file adds nothing.
+
+    ``at`` is left out: a file without times gets the import's clock, which
+    differs between two imports of the same file.
+    """
+    keep = {k: v for k, v in record.items() if k not in ("source", "note", "at")}
     return orjson.dumps(keep, option=orjson.OPT_SORT_KEYS)
 
 
