@@ -191,16 +191,32 @@ def test_bootstrap_replicates_are_exact_mles_of_their_resamples() -> None:
     reps, refit = bootstrap_half(c, theta, h, n_boot=8, seed=2)
     assert refit == 0
     cells = np.concatenate([c.wins_i, c.wins_j, c.ties])
-    nz = np.flatnonzero(cells > 0)
     p = len(c.i)
-    for start, stop, gen in bootstrap.block_generators(2, 8):
-        x = bootstrap.multinomial(gen, int(cells.sum()), cells[nz], stop - start)
+    for start, stop, gen in bootstrap.block_generators(2, 8, bootstrap.block_for(len(cells))):
+        x = bootstrap.multinomial(gen, int(cells.sum()), cells, stop - start)
         for r in range(stop - start):
-            full = np.zeros(3 * p)
-            full[nz] = x[r]
-            rc = Counts(c.items, c.i, c.j, full[:p], full[p : 2 * p], full[2 * p :])
+            rc = Counts(c.items, c.i, c.j, x[r, :p], x[r, p : 2 * p], x[r, 2 * p :])
             th, _, _, _ = fit_half(rc)
+            # Replicates stop at steps under 1e-7; the iteration contracts fast, so they sit
+            # far closer than that to their own MLE.
             assert reps[start + r] == pytest.approx(list(th), abs=1e-8)
+
+
+def test_bootstrap_replicates_do_not_depend_on_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 110 items: enough cells that a block holds fewer than 16 replicates.
+    from goldset.stats import bootstrap
+    from goldset.stats.bradley_terry import bootstrap_half, fit_half
+
+    _, a, b, o = _synthetic(110, 200_000, 4)
+    c = aggregate_arrays(a, b, o, [f"v{k:03d}" for k in range(110)])
+    assert bootstrap.block_for(3 * len(c.i)) < bootstrap.BLOCK
+    theta, h, _, _ = fit_half(c)
+    monkeypatch.setattr(bootstrap, "_threads", lambda: 2)
+    two, _ = bootstrap_half(c, theta, h, n_boot=24, seed=5)
+    monkeypatch.setattr(bootstrap, "_threads", lambda: 1)
+    one, _ = bootstrap_half(c, theta, h, n_boot=24, seed=5)
+    assert np.array_equal(one, two)
+    assert np.ptp(one[:, 0]) > 0  # the replicates do differ from each other
 
 
 def test_bayesian_bootstrap_gives_the_same_intervals_as_the_multinomial_one() -> None:
