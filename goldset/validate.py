@@ -66,7 +66,7 @@ class ChunkResult:
         self.problems: list[Problem] = []
         self.dropped = 0
         self.id_hashes = array("Q")
-        self.id_lines = array("L")
+        self.id_lines = array("I")  # 4 bytes a line: memory per example stays small
         self.ids = ids
         self.strata: Counter[str] = Counter()
         self.slices: Counter[tuple[str, str]] = Counter()
@@ -801,8 +801,8 @@ def run(
     # Every id as a 64-bit hash with its place: 16 bytes an example, so memory
     # stays small next to the file even at a million lines.
     id_hashes = array("Q")
-    id_lines = array("L")
-    id_files = array("L")
+    id_lines = array("I")
+    id_files = array("I")
     for file_no, name in enumerate(golden_files):
         disk = cfg.root / name
         use_parallel = (
@@ -841,7 +841,7 @@ def run(
             total.ids = None
         id_hashes.extend(res.id_hashes)
         id_lines.extend(res.id_lines)
-        id_files.extend(array("L", [file_no]) * len(res.id_hashes))
+        id_files.extend(array("I", [file_no]) * len(res.id_hashes))
     index = _IdIndex(id_hashes)
     all_problems.extend(_duplicate_ids(index.groups(), id_files, id_lines, golden_files, tree))
     n_examples = len(id_hashes)
