@@ -602,6 +602,7 @@ def bootstrap_half(
     # pairs, sorted by first item, and one bincount for the second items (measured faster than
     # a sparse product, and no scipy import on this path).
     first, first_starts = np.unique(ii, return_index=True)
+    p_hat = (1.0 / (1.0 + np.exp(theta_hat[jj] - theta_hat[ii])))[:, None]
     out = np.empty((n_boot, m))
     refits: list[int] = []
     # Every cell is drawn, zero ones included (they stay zero), so a replicate's rows split
@@ -627,13 +628,18 @@ def bootstrap_half(
         ei = np.empty((p_count, b))
         ej = np.empty((p_count, b))
         done = np.zeros(b, dtype=bool)
-        for _ in range(max_iter):
-            e = np.exp(theta)
-            np.take(e, ii, axis=0, out=ei)
-            np.take(e, jj, axis=0, out=ej)
-            np.add(ei, ej, out=buf)
-            np.divide(ei, buf, out=buf)
-            np.multiply(n, buf, out=buf)
+        for it in range(max_iter):
+            if it == 0:
+                # Every replicate starts at the full-data MLE: its win probabilities are
+                # the same for all of them, computed once.
+                np.multiply(n, p_hat, out=buf)
+            else:
+                e = np.exp(theta)
+                np.take(e, ii, axis=0, out=ei)
+                np.take(e, jj, axis=0, out=ej)
+                np.add(ei, ej, out=buf)
+                np.divide(ei, buf, out=buf)
+                np.multiply(n, buf, out=buf)
             np.subtract(w, buf, out=buf)
             g = np.bincount(second, weights=buf.ravel(), minlength=m * b).reshape(m, b)
             np.negative(g, out=g)
