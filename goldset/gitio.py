@@ -9,10 +9,10 @@ only off the hot path (``config_writer`` for ``init``).
 from __future__ import annotations
 
 import os
-import subprocess
 from collections import namedtuple
 from pathlib import Path
 
+from goldset import spawn
 from goldset.errors import UsageError
 
 # typing costs the hook path ~2 ms to import: annotations are for checkers only.
@@ -36,18 +36,20 @@ def _env() -> dict[str, str]:
     return env
 
 
-def run(root: Path, *args: str, input: bytes | None = None, check: bool = True) -> bytes:
-    """Run ``git args`` in ``root`` and return stdout; raise GitError with git's message."""
+def _git(
+    root: Path, *args: str, input: bytes | None = None, env: dict[str, str] | None = None
+) -> spawn.Completed:
+    """``git -C root args`` to the end (``-C`` rather than a working directory: the hook
+    path spawns without the subprocess module)."""
     try:
-        proc = subprocess.run(
-            ["git", *args],
-            cwd=root,
-            input=input,
-            capture_output=True,
-            env=_env(),
-        )
+        return spawn.run(["git", "-C", str(root), *args], env or _env(), input)
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH") from None
+
+
+def run(root: Path, *args: str, input: bytes | None = None, check: bool = True) -> bytes:
+    """Run ``git args`` in ``root`` and return stdout; raise GitError with git's message."""
+    proc = _git(root, *args, input=input)
     if check and proc.returncode != 0:
         msg = proc.stderr.decode("utf-8", "replace").strip() or f"git {args[0]} failed"
         raise GitError(f"git {' '.join(args[:2])}: {msg}")
@@ -95,12 +97,7 @@ def repo_prefix(root: Path) -> str:
 
 
 def has_head(root: Path) -> bool:
-    proc = subprocess.run(
-        ["git", "rev-parse", "--verify", "-q", "HEAD^{commit}"],
-        cwd=root,
-        capture_output=True,
-        env=_env(),
-    )
+    proc = _git(root, "rev-parse", "--verify", "-q", "HEAD^{commit}")
     return proc.returncode == 0
 
 
@@ -113,12 +110,7 @@ def resolve(root: Path, rev: str) -> str:
     """The full commit hash of ``rev``, with a clear error (and a fetch hint) if unknown."""
     if rev.startswith("-"):
         raise UsageError(f"{rev!r} is not a revision")
-    proc = subprocess.run(
-        ["git", "rev-parse", "--verify", "-q", "--end-of-options", f"{rev}^{{commit}}"],
-        cwd=root,
-        capture_output=True,
-        env=_env(),
-    )
+    proc = _git(root, "rev-parse", "--verify", "-q", "--end-of-options", f"{rev}^{{commit}}")
     if proc.returncode == 0:
         return proc.stdout.decode().strip()
     if is_shallow(root):
@@ -191,18 +183,18 @@ def _path(raw: bytes) -> str:
     return raw.decode("utf-8", "surrogateescape")
 
 
+def _pipe(root: Path, *args: str) -> spawn.Pipe:
+    try:
+        return spawn.Pipe(["git", "-C", str(root), *args], _env())
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH") from None
+
+
 class CatFile:
     """A long-lived ``git cat-file --batch`` reader: one process for many objects."""
 
     def __init__(self, root: Path) -> None:
-        self._proc = subprocess.Popen(
-            ["git", "cat-file", "--batch"],
-            cwd=root,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=_env(),
-        )
-        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._proc = _pipe(root, "cat-file", "--batch")
         self._in: IO[bytes] = self._proc.stdin
         self._out: IO[bytes] = self._proc.stdout
 
@@ -222,8 +214,7 @@ class CatFile:
 
     def close(self) -> None:
         if self._proc.poll() is None:
-            self._in.close()
-            self._proc.wait(timeout=10)
+            self._proc.wait()
 
     def __enter__(self) -> CatFile:
         return self
@@ -234,9 +225,7 @@ class CatFile:
 
 def show(root: Path, rev: str, path: str) -> bytes | None:
     """One file at one revision (``git show`` style, one process per call)."""
-    proc = subprocess.run(
-        ["git", "cat-file", "blob", f"{rev}:{path}"], cwd=root, capture_output=True, env=_env()
-    )
+    proc = _git(root, "cat-file", "blob", f"{rev}:{path}")
     return proc.stdout if proc.returncode == 0 else None
 
 
@@ -300,23 +289,13 @@ def ls_tree_paths(root: Path, rev: str, prefixes: list[str]) -> dict[str, str]:
 
 def default_branch(root: Path) -> str | None:
     """The default branch to compare against: origin's HEAD, else origin/main, main, ..."""
-    proc = subprocess.run(
-        ["git", "symbolic-ref", "-q", "refs/remotes/origin/HEAD"],
-        cwd=root,
-        capture_output=True,
-        env=_env(),
-    )
+    proc = _git(root, "symbolic-ref", "-q", "refs/remotes/origin/HEAD")
     if proc.returncode == 0:
         ref = proc.stdout.decode().strip()
         if ref:
             return ref.removeprefix("refs/remotes/")
     for cand in ("origin/main", "origin/master", "main", "master"):
-        probe = subprocess.run(
-            ["git", "rev-parse", "--verify", "-q", f"{cand}^{{commit}}"],
-            cwd=root,
-            capture_output=True,
-            env=_env(),
-        )
+        probe = _git(root, "rev-parse", "--verify", "-q", f"{cand}^{{commit}}")
         if probe.returncode == 0:
             return cand
     return None
@@ -324,7 +303,7 @@ def default_branch(root: Path) -> str | None:
 
 def merge_base(root: Path, a: str, b: str) -> str | None:
     """The best common ancestor of two commits, or None when they share no history."""
-    proc = subprocess.run(["git", "merge-base", a, b], cwd=root, capture_output=True, env=_env())
+    proc = _git(root, "merge-base", a, b)
     if proc.returncode != 0:
         return None
     return proc.stdout.decode().strip() or None
@@ -369,7 +348,7 @@ def commit_all(root: Path, message: str, *, author: str, email: str, date: str) 
         ["add", "-A"],
         ["-c", "commit.gpgsign=false", "commit", "-q", "--no-verify", "-m", message],
     ):
-        proc = subprocess.run(["git", *args], cwd=root, capture_output=True, env=env)
+        proc = _git(root, *args, env=env)
         if proc.returncode != 0:
             msg = proc.stderr.decode("utf-8", "replace").strip()
             raise GitError(f"git {args[0]}: {msg}")
@@ -392,14 +371,7 @@ def read_many(root: Path, names: list[str]) -> Iterator[bytes | None]:
 
     if not names:
         return
-    proc = subprocess.Popen(
-        ["git", "cat-file", "--batch"],
-        cwd=root,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        env=_env(),
-    )
-    assert proc.stdin is not None and proc.stdout is not None
+    proc = _pipe(root, "cat-file", "--batch")
     payload = "".join(n + "\n" for n in names).encode("utf-8", "surrogateescape")
     stdin = proc.stdin
 
@@ -425,4 +397,4 @@ def read_many(root: Path, names: list[str]) -> Iterator[bytes | None]:
     finally:
         writer.join(timeout=10)
         out.close()
-        proc.wait(timeout=10)
+        proc.wait()

@@ -129,6 +129,10 @@ def test_hook_validate_and_changelog_staged_load_nothing_heavy(staged_repo, runs
     assert "CODES [0, 0]" in res["err"], res["out"] + res["err"]
     assert not res["modules"] & set(HEAVY), res["modules"] & set(HEAVY)
     assert "click" not in res["modules"]  # goldset/hook.py: "no click"
+    # git runs through goldset.spawn: subprocess (with signal, selectors and threading)
+    # would cost each hook about 6 ms to import. (A cold cache loads jsonschema once,
+    # and threading with it.)
+    assert not res["modules"] & {"subprocess", "selectors"}
 
 
 def test_hook_refusal_path_loads_nothing_heavy(staged_repo):
