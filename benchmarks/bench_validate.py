@@ -8,6 +8,8 @@ fastjsonschema alone (parse + validate, one core), and goldset validate (the
 whole command: schema, canonical form, hashes, ids, strata, both cores), with
 ratios to the baseline and goldset's peak memory at two file sizes.
 Target (issue 2): goldset at least 0.5x the orjson parse rate, memory flat.
+Also prints where a line's time goes on one core (each check of the batch
+path timed alone over the first 100,000 lines), to show what is left to cut.
 """
 
 from __future__ import annotations
@@ -142,6 +144,67 @@ def setup_repo(root: Path, lines: int) -> Path:
     return path
 
 
+def stage_costs(root: Path, path: Path, sample: int = 100_000) -> None:
+    """Microseconds a line for each check of validate's batch path, one core."""
+    import gc
+    import itertools
+    import operator
+    import os
+
+    import orjson
+
+    from goldset import config, validate
+
+    cfg = config.load(root)
+    st = validate.settings_for(cfg)
+    ops = validate._BatchOps(st)
+    with open(path, "rb") as fh:
+        raws = [fh.readline().rstrip(b"\n") for _ in range(sample)]
+    batches = [raws[i : i + validate.BATCH] for i in range(0, len(raws), validate.BATCH)]
+    parsed = [list(map(orjson.loads, b)) for b in batches]
+    n = len(raws)
+    key = itertools.repeat("content_hash")
+
+    def per_line(fn: object) -> float:
+        best = float("inf")
+        for _ in range(3):
+            t0 = time.perf_counter()
+            for b, objs in zip(batches, parsed, strict=True):
+                fn(b, objs)  # type: ignore[operator]
+            best = min(best, time.perf_counter() - t0)
+        return best / n * 1e6
+
+    def nested(b: list[bytes], objs: list[dict]) -> object:
+        vals = list(map(list, map(dict.values, objs)))
+        return list(map(operator.eq, map(ops.dumps, vals), map(ops.dumps_sorted, vals)))
+
+    def content_hash(b: list[bytes], objs: list[dict]) -> object:
+        ids = list(map(dict.get, objs, itertools.repeat("id")))
+        return list(map(operator.eq, validate._digests(b, ids, ops), map(dict.get, objs, key)))
+
+    def worker(b: list[bytes], objs: list[dict]) -> object:
+        return validate.check_block(b, 2, "x", st, validate.ChunkResult(), first_block=False)
+
+    gc.disable()
+    try:
+        rows = [
+            ("parse (orjson.loads)", per_line(lambda b, o: list(map(ops.loads, b)))),
+            ("schema verdict", per_line(lambda b, o: list(map(ops.verdict, o)))),
+            (
+                "compact form (dumps == line)",
+                per_line(lambda b, o: list(map(operator.eq, map(ops.dumps, o), b))),
+            ),
+            ("nested key order", per_line(nested)),
+            ("content hash (SHA-256 of a slice)", per_line(content_hash)),
+            ("the whole batch path, one core", per_line(worker)),
+        ]
+    finally:
+        gc.enable()
+    print(f"  per line on one core ({n:,} lines, best of 3; pid {os.getpid()}):")
+    for name, us in rows:
+        print(f"    {name:36s} {us:5.2f} us")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -183,6 +246,7 @@ def main() -> None:
         print(
             f"  peak RSS: {peak_quarter / 1024:.0f} MB at {args.lines // 4:,} lines, {peak_full / 1024:.0f} MB at {args.lines:,} lines (file {size_mb:.0f} MB)"
         )
+        stage_costs(root, path, min(100_000, args.lines))
 
 
 if __name__ == "__main__":

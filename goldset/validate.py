@@ -513,16 +513,7 @@ def _clean_columns(raws: list[bytes], st: Settings, ops: _BatchOps) -> tuple[Any
     ids = list(map(dict.get, objs, _ID))
     vals = list(map(list, map(dict.values, objs)))
     strata = list(map(dict.get, objs, _STRATUM))
-    # Hashed body of a standard-order line: from after the id (no escapes: the id
-    # pattern allows none) up to ',"provenance":', wrapped in braces.
-    starts = map(operator.add, map(len, ids), _NINE)
-    ends = map(bytes.rfind, raws, _PROV)
-    bodies = map(
-        operator.add,
-        map(operator.add, _OPEN, map(operator.getitem, raws, map(slice, starts, ends))),
-        _CLOSE,
-    )
-    digests = map(operator.getitem, map(_HEXDIGEST, map(ops.sha256, bodies)), _HEX16)
+    digests = _digests(raws, ids, ops)
     columns = [
         list(
             map(operator.eq, map(ops.dumps, objs), raws)
@@ -541,6 +532,23 @@ def _clean_columns(raws: list[bytes], st: Settings, ops: _BatchOps) -> tuple[Any
     if all(map(all, columns)):
         return objs, ids, strata, None
     return objs, ids, strata, list(map(all, zip(*columns, strict=True)))
+
+
+def _digests(raws: list[bytes], ids: list[Any], ops: _BatchOps) -> Iterator[str]:
+    """content_hash of each standard-order line, computed from its bytes.
+
+    The hashed body runs from after the id (whose pattern allows no escapes) up
+    to ',"provenance":', wrapped in braces; a line whose body is elsewhere gets
+    a wrong digest here and so fails the comparison, never passes it wrongly.
+    """
+    starts = map(operator.add, map(len, ids), _NINE)
+    ends = map(bytes.rfind, raws, _PROV)
+    bodies = map(
+        operator.add,
+        map(operator.add, _OPEN, map(operator.getitem, raws, map(slice, starts, ends))),
+        _CLOSE,
+    )
+    return map(operator.getitem, map(_HEXDIGEST, map(ops.sha256, bodies)), _HEX16)
 
 
 def _has_slices(ex: dict[str, Any], keys: tuple[str, ...]) -> bool:
