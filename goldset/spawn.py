@@ -19,6 +19,14 @@ if TYPE_CHECKING:
 
 _SPAWN = hasattr(os, "posix_spawnp") and hasattr(os, "waitstatus_to_exitcode")
 _CHUNK = 1 << 16
+if _SPAWN:
+    import _signal  # builtin, unlike signal (whose enums cost milliseconds)
+
+    # Python ignores SIGPIPE; like subprocess, give the child the default back, so a git
+    # whose reader went away stops quietly instead of reporting a write error.
+    _SIGDEF = tuple(
+        getattr(_signal, name) for name in ("SIGPIPE", "SIGXFSZ") if hasattr(_signal, name)
+    )
 
 
 class Completed:
@@ -60,7 +68,7 @@ def run(argv: list[str], env: dict[str, str], input: bytes | None = None) -> Com
     )
     actions = [stdin, (os.POSIX_SPAWN_DUP2, out_w, 1), (os.POSIX_SPAWN_DUP2, err_w, 2)]
     try:
-        pid = os.posix_spawnp(argv[0], argv, env, file_actions=actions)
+        pid = os.posix_spawnp(argv[0], argv, env, file_actions=actions, setsigdef=_SIGDEF)
     except BaseException:
         _close(out_r, err_r, in_w)
         raise
@@ -131,6 +139,7 @@ class Pipe:
                 argv,
                 env,
                 file_actions=[(os.POSIX_SPAWN_DUP2, in_r, 0), (os.POSIX_SPAWN_DUP2, out_w, 1)],
+                setsigdef=_SIGDEF,
             )
         except BaseException:
             _close(in_w, out_r)

@@ -69,3 +69,18 @@ def test_no_descriptors_leak() -> None:
         spawn.Pipe([sys.executable, "-c", "pass"], ENV).wait()
     if before is not None:
         assert len(os.listdir("/proc/self/fd")) == before
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads /proc")
+def test_the_child_gets_the_default_sigpipe_back() -> None:
+    # Python ignores SIGPIPE; a git whose reader went away must die of it quietly, as
+    # under subprocess, not print write errors. (cat, not python: python ignores it again.)
+    def ignored(status: bytes) -> int:
+        line = next(x for x in status.splitlines() if x.startswith(b"SigIgn:"))
+        return int(line.split()[1], 16)
+
+    sigpipe = 1 << (13 - 1)
+    assert not ignored(spawn.run(["cat", "/proc/self/status"], ENV).stdout) & sigpipe
+    p = spawn.Pipe(["cat", "/proc/self/status"], ENV)
+    assert not ignored(p.stdout.read()) & sigpipe
+    assert p.wait() == 0
