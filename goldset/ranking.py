@@ -45,7 +45,7 @@ def compute(
     turn: int | None = None,
     include_stale: bool = False,
     allow_empty: bool = False,
-    resample: str = "multinomial",
+    resample: str = "bayesian",
 ) -> dict[str, Any]:
     """Bradley-Terry ratings, intervals and win rates as plain data.
 

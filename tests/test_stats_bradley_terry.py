@@ -16,7 +16,7 @@ from goldset.stats import (
     StatsError,
     bradley_terry,
 )
-from goldset.stats.bradley_terry import aggregate_arrays, fit_counts
+from goldset.stats.bradley_terry import aggregate, aggregate_arrays, fit_counts
 
 DATA = Path(__file__).parent / "data" / "stats"
 
@@ -180,26 +180,47 @@ def test_bootstrap_intervals_cover_the_truth_and_match_wald() -> None:
     assert again.ci_low == r.ci_low and r.seed == 5 and r.n_boot_refit == 0
 
 
-def test_bootstrap_replicates_are_exact_mles_of_their_resamples() -> None:
-    # Each replicate from the vectorised iteration equals a full Newton fit of the same resample.
+@pytest.mark.parametrize("resample", ["bayesian", "multinomial"])
+def test_bootstrap_replicates_are_exact_mles_of_their_resamples(resample: str) -> None:
+    # Each replicate from the vectorised iteration equals a full Newton fit of the same
+    # reweighted (Bayesian) or redrawn (multinomial) counts, drawn here independently.
     from goldset.stats import bootstrap
     from goldset.stats.bradley_terry import Counts, bootstrap_half, fit_half
 
     _, a, b, o = _synthetic(10, 20_000, 8)
     c = aggregate_arrays(a, b, o, [f"v{k}" for k in range(10)])
     theta, h, _, _ = fit_half(c)
-    reps, refit = bootstrap_half(c, theta, h, n_boot=8, seed=2)
-    assert refit == 0
+    reps, refit, priored = bootstrap_half(c, theta, h, n_boot=8, seed=2, resample=resample)
+    assert refit == priored == 0
     cells = np.concatenate([c.wins_i, c.wins_j, c.ties])
     p = len(c.i)
     for start, stop, gen in bootstrap.block_generators(2, 8, bootstrap.block_for(len(cells))):
-        x = bootstrap.multinomial(gen, int(cells.sum()), cells, stop - start)
+        if resample == "multinomial":
+            x = bootstrap.multinomial(gen, int(cells.sum()), cells, stop - start)
+        else:
+            g = gen.standard_gamma(cells, size=(stop - start, len(cells)))
+            x = g / g.sum(axis=1, keepdims=True) * cells.sum()
         for r in range(stop - start):
             rc = Counts(c.items, c.i, c.j, x[r, :p], x[r, p : 2 * p], x[r, 2 * p :])
             th, _, _, _ = fit_half(rc)
             # Replicates stop at steps under 1e-7; the iteration contracts fast, so they sit
             # far closer than that to their own MLE.
             assert reps[start + r] == pytest.approx(list(th), abs=1e-8)
+
+
+def test_the_bayesian_bootstrap_never_drops_an_items_only_loss() -> None:
+    # One item lost a single game: the classic bootstrap leaves that loss out of about a
+    # third of its resamples, where the item is unbeaten and needs a prior; the default
+    # Bayesian bootstrap reweights every vote and never loses one.
+    items = ["champ", "b", "c"]
+    rows = [("champ", "b", "a")] * 30 + [("champ", "c", "a")] * 30 + [("champ", "b", "b")]
+    rows += [("b", "c", "a")] * 20 + [("b", "c", "b")] * 20
+    counts = aggregate(rows, items=items)
+    classic = fit_counts(counts, n_boot=300, seed=3, resample="multinomial")
+    bayes = fit_counts(counts, n_boot=300, seed=3)
+    assert classic.n_boot_prior > 50 and "no finite MLE" in classic.warnings[0]
+    assert bayes.n_boot_prior == 0 and not bayes.warnings
+    assert all(np.isfinite(bayes.ci_high))
 
 
 def test_bootstrap_replicates_do_not_depend_on_threads(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -212,9 +233,9 @@ def test_bootstrap_replicates_do_not_depend_on_threads(monkeypatch: pytest.Monke
     assert bootstrap.block_for(3 * len(c.i)) < bootstrap.BLOCK
     theta, h, _, _ = fit_half(c)
     monkeypatch.setattr(bootstrap, "_threads", lambda: 2)
-    two, _ = bootstrap_half(c, theta, h, n_boot=24, seed=5)
+    two, _, _ = bootstrap_half(c, theta, h, n_boot=24, seed=5, resample="multinomial")
     monkeypatch.setattr(bootstrap, "_threads", lambda: 1)
-    one, _ = bootstrap_half(c, theta, h, n_boot=24, seed=5)
+    one, _, _ = bootstrap_half(c, theta, h, n_boot=24, seed=5, resample="multinomial")
     assert np.array_equal(one, two)
     assert np.ptp(one[:, 0]) > 0  # the replicates do differ from each other
 

@@ -119,10 +119,11 @@ def render_md(rep: dict[str, Any]) -> str:
 )
 @click.option(
     "--resample",
-    type=click.Choice(["multinomial", "bayesian"]),
-    default="multinomial",
+    type=click.Choice(["bayesian", "multinomial"]),
+    default="bayesian",
     show_default=True,
-    help="Bootstrap: redraw the votes (multinomial) or Rubin's Bayesian bootstrap (faster on huge data).",
+    help="Bootstrap: Rubin's Bayesian bootstrap (every vote kept, reweighted) or the classic "
+    "redraw of the votes with replacement (multinomial).",
 )
 @click.option("--reference", help="Report ratings relative to this variant (default: centred).")
 @click.option("--turn", type=click.IntRange(1), help="Only votes on this turn.")

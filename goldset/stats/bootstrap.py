@@ -182,6 +182,35 @@ def resample_counts(counts: Any, n_boot: int, seed: int) -> Any:
     return out
 
 
+def bayesian_counts(gen: Any, cells: Any, size: int) -> Any:
+    """``size`` rows of Rubin's (1981) Bayesian bootstrap over the cell ``counts``.
+
+    The N observations get Dirichlet(1, ..., 1) weights; summed per cell those
+    are Dirichlet(counts), drawn as Gamma(count) normalised, here scaled to N so
+    a row reads like counts. An empty cell stays empty; no non-empty one ever is.
+    """
+    import numpy as np
+
+    cells = np.asarray(cells, dtype=np.float64)
+    x = gen.standard_gamma(cells, size=(size, len(cells)))  # shape 0 gives 0
+    x *= cells.sum() / x.sum(axis=1, keepdims=True)
+    return x
+
+
+def reweight_counts(counts: Any, n_boot: int, seed: int) -> Any:
+    """(n_boot, K) Bayesian-bootstrap rows of the cell ``counts`` (see bayesian_counts)."""
+    import numpy as np
+
+    counts = np.asarray(counts, dtype=np.float64)
+    out = np.empty((n_boot, counts.shape[0]))
+
+    def work(start: int, stop: int, gen: Any) -> None:
+        out[start:stop] = bayesian_counts(gen, counts, stop - start)
+
+    run_blocks(work, seed, n_boot)
+    return out
+
+
 def cluster_weights(n_clusters: int, n_boot: int, seed: int) -> Any:
     """(n_boot, n_clusters) counts: how often each cluster (example) is drawn per replicate."""
     import numpy as np

@@ -21,15 +21,23 @@ keeps every strength finite and shrinks sparse items towards the mean.
 
 Fitting is Newton's method with step halving on the log-likelihood; it
 converges (quadratically) or raises ConvergenceError. Standard errors come
-from the inverse Fisher information. Bootstrap intervals resample the
-comparisons multinomially over the aggregated (pair, outcome) counts and fit
-every replicate at once: a Newton-type iteration warm-started at the full-data
-MLE, preconditioned by the full-data information matrix (factorised once), run
-to 1e-9; a replicate that does not converge that way is refit with exact
-Newton (and, when its resample has no finite MLE, with prior 0.01; both are
-counted in ``n_boot_refit``). ``resample="bayesian"`` uses Rubin's Bayesian
-bootstrap (gamma-distributed cell weights) instead: the same large-sample
-intervals with about half the random-number cost.
+from the inverse Fisher information. Bootstrap intervals reweight the
+comparisons over the aggregated (pair, outcome) counts and fit every replicate
+at once: a Newton-type iteration warm-started at the full-data MLE,
+preconditioned by the full-data information matrix (factorised once), run until
+a step is under 1e-7; a replicate that does not converge that way is refit with
+exact Newton (``n_boot_refit``) and, when it has no finite MLE, with prior
+0.01 (``n_boot_prior``, with a warning).
+
+The default, ``resample="bayesian"``, is Rubin's (1981) Bayesian bootstrap:
+Dirichlet weights on the N comparisons, which summed per cell are Gamma(count)
+draws. It gives the classic bootstrap's large-sample intervals (tests check
+they agree), keeps every cell of the data in every replicate, so a replicate
+has a finite MLE whenever the data has one (the classic bootstrap can drop an
+item's only loss and needs a prior there), accepts weighted comparisons, and
+needs cheaper random numbers (gamma, not Poisson): 1.5x faster at a million
+comparisons. ``resample="multinomial"`` is the classic bootstrap, redrawing the
+N comparisons with replacement (exactly, as multinomial cell counts).
 """
 
 from __future__ import annotations
@@ -106,7 +114,8 @@ class BTResult:
     iterations: int
     n_boot: int = 0
     seed: int | None = None
-    n_boot_refit: int = 0
+    n_boot_refit: int = 0  # replicates the batch iteration left to an exact Newton fit
+    n_boot_prior: int = 0  # of those, replicates with no finite MLE, fitted with prior 0.01
     warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -365,9 +374,17 @@ def _solve(h: Any, g: Any, prior: float) -> Any:
     import numpy as np
 
     m = h.shape[0]
-    if prior:
-        return np.linalg.solve(h, g)
-    return np.linalg.solve(h + 1.0 / m, g - g.mean())
+    try:
+        if prior:
+            return np.linalg.solve(h, g)
+        return np.linalg.solve(h + 1.0 / m, g - g.mean())
+    except np.linalg.LinAlgError:
+        # The information went singular: win probabilities reached 0 or 1 because some
+        # strengths run off to infinity (an item that never lost or never won).
+        raise InfiniteStrengthError(
+            "the strengths diverge (an item effectively never loses or never wins); "
+            "pass a prior, e.g. prior=1.0"
+        ) from None
 
 
 def fit_half(
@@ -566,9 +583,10 @@ def bootstrap_half(
     prior: float = 0.0,
     tol: float = 1e-10,
     max_iter: int = 60,
-    resample: str = "multinomial",
-) -> tuple[Any, int]:
-    """(n_boot, m) centred strengths of resampled comparisons, and the refit count.
+    resample: str = "bayesian",
+) -> tuple[Any, int, int]:
+    """(n_boot, m) centred strengths of resampled comparisons, the count of replicates
+    refit by exact Newton, and the count of those that needed a prior.
 
     ``resample="multinomial"`` redraws the N comparisons with replacement
     (exactly, as multinomial cell counts); ``"bayesian"`` is Rubin's (1981)
@@ -605,17 +623,14 @@ def bootstrap_half(
     p_hat = (1.0 / (1.0 + np.exp(theta_hat[jj] - theta_hat[ii])))[:, None]
     out = np.empty((n_boot, m))
     refits: list[int] = []
+    priored: list[int] = []
     # Every cell is drawn, zero ones included (they stay zero), so a replicate's rows split
     # into the three outcome blocks by slicing.
     draw = bootstrap.multinomial_sampler(round(total), cells) if resample != "bayesian" else None
 
     def work(start: int, stop: int, gen: Any) -> None:
         b = stop - start
-        if draw is None:
-            x = gen.standard_gamma(cells, size=(b, len(cells)))  # shape 0 gives 0
-            x *= total / x.sum(axis=1, keepdims=True)
-        else:
-            x = draw(gen, b)
+        x = bootstrap.bayesian_counts(gen, cells, b) if draw is None else draw(gen, b)
         # Layout (pairs, replicates): every array below is C-contiguous, so each
         # elementwise pass is one sequential sweep.
         x = x.reshape(b, 3, p_count)
@@ -662,6 +677,7 @@ def bootstrap_half(
             except (InfiniteStrengthError, ConvergenceError):
                 # This resample has no finite MLE (an item never lost in it): the smallest prior
                 # keeps it finite, and the count is reported.
+                priored.append(start + int(r_))
                 th, _, _, _ = fit_half(
                     rc, prior=max(prior, 0.01), tol=tol, theta0=theta_hat, w=w[r_], n=n[r_]
                 )
@@ -671,20 +687,31 @@ def bootstrap_half(
         out[start:stop] = theta
 
     bootstrap.run_blocks(work, seed, n_boot, bootstrap.block_for(len(cells)))
-    return out, len(refits)
+    return out, len(refits), len(priored)
 
 
 def bootstrap_davidson(
-    c: Counts, theta_hat: Any, *, n_boot: int, seed: int, prior: float, tol: float
-) -> tuple[Any, int]:
-    """Replicates for the Davidson model: one warm-started Newton fit per replicate."""
+    c: Counts,
+    theta_hat: Any,
+    *,
+    n_boot: int,
+    seed: int,
+    prior: float,
+    tol: float,
+    resample: str = "bayesian",
+) -> tuple[Any, int, int]:
+    """Replicates for the Davidson model (each its own warm-started Newton fit, so
+    none counts as a refit) and the count that needed a prior."""
     import numpy as np
 
     from goldset.stats import bootstrap
 
     cells = np.concatenate([c.wins_i, c.wins_j, c.ties])
     p_count = len(c.i)
-    draws = bootstrap.resample_counts(np.round(cells).astype(np.int64), n_boot, seed)
+    if resample == "bayesian":
+        draws = bootstrap.reweight_counts(cells, n_boot, seed)
+    else:
+        draws = bootstrap.resample_counts(np.round(cells).astype(np.int64), n_boot, seed)
     out = np.empty((n_boot, c.m))
     refit = 0
     for r in range(n_boot):
@@ -696,7 +723,7 @@ def bootstrap_davidson(
             refit += 1
             th, _, _, _, _ = fit_davidson(rc, prior=max(prior, 0.01), tol=tol, theta0=theta_hat)
         out[r] = th - th.mean() if not prior else th
-    return out, refit
+    return out, 0, refit
 
 
 # ---------------------------------------------------------------- public API
@@ -714,7 +741,7 @@ def fit_counts(
     seed: int | None = None,
     tol: float = 1e-10,
     max_iter: int = 100,
-    resample: Literal["multinomial", "bayesian"] = "multinomial",
+    resample: Literal["multinomial", "bayesian"] = "bayesian",
 ) -> BTResult:
     """Fit Bradley-Terry to aggregated counts; see ``bradley_terry`` for the arguments."""
     import numpy as np
@@ -751,19 +778,19 @@ def fit_counts(
     est = theta - shift
     warnings: list[str] = []
     ci_method = "wald"
-    n_refit = 0
+    n_refit = n_prior = 0
     if n_boot:
         if seed is None:
             raise StatsError("a bootstrap needs an explicit integer seed (pass seed=...)")
         if ties == "davidson":
-            reps, n_refit = bootstrap_davidson(
-                c, theta, n_boot=n_boot, seed=seed, prior=prior, tol=tol
+            reps, n_refit, n_prior = bootstrap_davidson(
+                c, theta, n_boot=n_boot, seed=seed, prior=prior, tol=tol, resample=resample
             )
         else:
             # Replicates stop once a step is under 1e-7: the iteration contracts by about
             # 30x a step, so they sit within ~1e-8 of their own MLE (an interval needs far
             # less; the point estimate keeps ``tol``).
-            reps, n_refit = bootstrap_half(
+            reps, n_refit, n_prior = bootstrap_half(
                 c,
                 theta,
                 h,
@@ -781,10 +808,12 @@ def fit_counts(
 
         lo, hi = percentile_ci(reps, level, axis=0)
         ci_method = "bootstrap"
-        if n_refit:
+        if n_prior:
             warnings.append(
-                f"{n_refit} of {n_boot} bootstrap replicates needed an exact refit"
-                " (some with a tiny prior because an item never lost or never won in the resample)"
+                f"{n_prior} of {n_boot} bootstrap replicates had no finite MLE (an item never"
+                " lost or never won in the resample) and were fitted with a tiny prior (0.01);"
+                " the interval's far end is not to be trusted"
+                + ("" if resample == "bayesian" else ": resample='bayesian' keeps every vote")
             )
     else:
         zq = z_quantile(level)
@@ -848,6 +877,7 @@ def fit_counts(
         n_boot=int(n_boot),
         seed=seed if n_boot else None,
         n_boot_refit=n_refit,
+        n_boot_prior=n_prior,
         warnings=warnings,
     )
 
@@ -865,7 +895,7 @@ def bradley_terry(
     seed: int | None = None,
     tol: float = 1e-10,
     max_iter: int = 100,
-    resample: Literal["multinomial", "bayesian"] = "multinomial",
+    resample: Literal["multinomial", "bayesian"] = "bayesian",
 ) -> BTResult:
     """Maximum-likelihood Bradley-Terry strengths from (a, b, outcome) comparisons.
 
@@ -882,9 +912,10 @@ def bradley_terry(
             information) unless ``n_boot`` > 0, then a percentile bootstrap.
         n_boot, seed: bootstrap replicates and their explicit seed.
         tol, max_iter: Newton stopping rule (max absolute step) and budget.
-        resample: "multinomial" (the classic bootstrap of comparisons) or
-            "bayesian" (Rubin's Bayesian bootstrap: same large-sample
-            intervals, about twice as fast on very large data).
+        resample: "bayesian" (the default: Rubin's Bayesian bootstrap, the
+            classic one's large-sample intervals with no replicate losing a
+            cell of the data) or "multinomial" (the classic bootstrap of
+            comparisons); see the module docstring.
     """
     return fit_counts(
         aggregate(comparisons, items=items),
