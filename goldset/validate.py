@@ -515,14 +515,13 @@ def _clean_columns(raws: list[bytes], st: Settings, ops: _BatchOps) -> tuple[Any
     strata = list(map(dict.get, objs, _STRATUM))
     digests = _digests(raws, ids, ops)
     columns = [
-        list(
-            map(operator.eq, map(ops.dumps, objs), raws)
-        ),  # compact, same escapes, no duplicate keys
-        list(map(ops.std_orders.__contains__, keys)),  # top-level keys in canonical order
+        # compact, with orjson's escapes and no duplicate keys
+        list(map(operator.eq, map(ops.dumps, objs), raws)),
+        # top-level keys in canonical order, with the hashed body in one slice
+        list(map(ops.std_orders.__contains__, keys)),
         list(map(golden.ID_RE.fullmatch, ids)),
-        list(
-            map(operator.eq, map(ops.dumps, vals), map(ops.dumps_sorted, vals))
-        ),  # nested keys sorted
+        # nested keys sorted, at every depth
+        list(map(operator.eq, map(ops.dumps, vals), map(ops.dumps_sorted, vals))),
         list(map(ops.verdict, objs)),
         list(map(operator.eq, digests, map(dict.get, objs, _HASH))),
         list(map(ops.strata_ok.__contains__, strata)),
