@@ -149,7 +149,6 @@ def stage_costs(root: Path, path: Path, sample: int = 100_000) -> None:
     import gc
     import itertools
     import operator
-    import os
 
     import orjson
 
@@ -189,18 +188,27 @@ def stage_costs(root: Path, path: Path, sample: int = 100_000) -> None:
     try:
         rows = [
             ("parse (orjson.loads)", per_line(lambda b, o: list(map(ops.loads, b)))),
-            ("schema verdict", per_line(lambda b, o: list(map(ops.verdict, o)))),
+            (
+                "schema verdict, "
+                + ("jsonschema-rs" if ops.verdict is not st.fast else "Python (no native)"),
+                per_line(lambda b, o: list(map(ops.verdict, o))),
+            ),
+            ("schema verdict, compiled Python", per_line(lambda b, o: list(map(st.fast, o)))),
             (
                 "compact form (dumps == line)",
                 per_line(lambda b, o: list(map(operator.eq, map(ops.dumps, o), b))),
             ),
-            ("nested key order", per_line(nested)),
-            ("content hash (SHA-256 of a slice)", per_line(content_hash)),
-            ("the whole batch path, one core", per_line(worker)),
+            ("nested key order, Python", per_line(nested)),
+            ("content hash, Python", per_line(content_hash)),
         ]
+        if ops.scan is not None:
+            rows.append(("nested order + hash, native scan", per_line(lambda b, o: ops.scan(b))))
+        rows.append(("the whole batch path, one core", per_line(worker)))
     finally:
         gc.enable()
-    print(f"  per line on one core ({n:,} lines, best of 3; pid {os.getpid()}):")
+    native = "native scanner " + ("on" if ops.scan is not None else "OFF")
+    native += ", jsonschema-rs verdict " + ("on" if ops.verdict is not st.fast else "OFF")
+    print(f"  per line on one core ({n:,} lines, best of 3; {native}):")
     for name, us in rows:
         print(f"    {name:36s} {us:5.2f} us")
 

@@ -423,27 +423,33 @@ def _range_blocks(path: Path, start: int, end: int) -> Iterator[list[bytes]]:
         base = fh.tell()  # file offset of ``carry``'s first byte
         if base >= end:
             return
-        carry = b""
+        carry = b""  # the start of a line whose end is not read yet (never holds a newline)
         while True:
             data = fh.read(RANGE_BLOCK)
             if not data:
                 if carry:
                     yield [carry]  # a last line without a newline
                 return
-            block = carry + data
-            last = block.rfind(b"\n")
+            last = data.rfind(b"\n")
             if last == -1:
-                carry = block
+                carry += data
                 continue
-            cut = end - base
+            # Split the block as read and glue the carried start onto its first line:
+            # no copy of the whole block on the way.
+            cut = end - base - len(carry)  # where ownership ends, in ``data``
             if cut <= last:
-                # Lines starting before ``cut`` are ours: the last of them ends at the
+                # Lines starting before the cut are ours: the last of them ends at the
                 # first newline at or after cut - 1.
-                yield block[: block.find(b"\n", max(cut - 1, 0))].split(b"\n")
+                lines = data[: data.find(b"\n", max(cut - 1, 0))].split(b"\n")
+                lines[0] = carry + lines[0]
+                yield lines
                 return
-            yield block[:last].split(b"\n")
-            carry = block[last + 1 :]
-            base += last + 1
+            lines = data.split(b"\n")
+            rest = lines.pop()
+            lines[0] = carry + lines[0]
+            yield lines
+            base += len(carry) + last + 1
+            carry = rest
             if base >= end:
                 return
 
@@ -465,15 +471,20 @@ class _BatchOps:
         # OpenSSL's SHA-256 (SHA-NI where the CPU has it) runs 2.5x the builtin module's
         # speed on a 400-byte line; its import cost does not matter here.
         self.sha256 = hashlib.sha256
-        self.verdict = st.fast
+        self.settings = st
+        # jsonschema-rs where it can only be stricter than jsonschema (see
+        # schema.native_verdict): a line it fails goes to the Python verdict anyway.
+        native = None if os.environ.get("GOLDSET_NO_NATIVE") else _native_verdict(st)
+        self.verdict = native or st.fast
         self.strata_ok = frozenset(st.strata) | {None}
+        self.scan = native_scanner()
         # Key orders known canonical with ``id`` first and provenance, content_hash
         # last: the hashed body of such a line is one slice of it.
         self.std_orders: set[tuple[str, ...]] = set()
         self.bad_orders: set[tuple[str, ...]] = set()
 
-    def learn_orders(self, keys: list[tuple[str, ...]]) -> None:
-        for k in set(keys) - self.std_orders - self.bad_orders:
+    def learn_orders(self, shapes: set[tuple[str, ...]]) -> None:
+        for k in shapes - self.std_orders - self.bad_orders:
             good = (
                 len(self.std_orders) < 1024
                 and len(k) >= 3
@@ -484,7 +495,31 @@ class _BatchOps:
             (self.std_orders if good else self.bad_orders).add(k)
 
 
+_NATIVE: dict[int, Any] = {}  # id(Settings) -> jsonschema-rs verdict, built before forking
+
+
+def _native_verdict(st: Settings) -> Callable[[Any], bool] | None:
+    if id(st) not in _NATIVE:
+        _NATIVE.clear()
+        _NATIVE[id(st)] = schema.native_verdict(st.schema_set) if st.fast is not None else None
+    return _NATIVE[id(st)]  # type: ignore[no-any-return]
+
+
+def native_scanner() -> Callable[[list[bytes]], list[bool]] | None:
+    """goldset._linescan.clean_lines when the native scanner was built and can find
+    libcrypto; None otherwise (GOLDSET_NO_NATIVE=1 forces None), and the batch path
+    checks nested key order and content hashes in Python instead."""
+    if os.environ.get("GOLDSET_NO_NATIVE"):
+        return None
+    try:
+        from goldset import _linescan  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return _linescan.clean_lines  # type: ignore[no-any-return]
+
+
 _OPS: _BatchOps | None = None
+_DICT = itertools.repeat(dict)
 _ID = itertools.repeat("id")
 _HASH = itertools.repeat("content_hash")
 _STRATUM = itertools.repeat("stratum")
@@ -506,26 +541,34 @@ def _clean_columns(raws: list[bytes], st: Settings, ops: _BatchOps) -> tuple[Any
     A line is clean only if it passes every check the line-by-line path makes.
     """
     objs = list(map(ops.loads, raws))
-    if any(o.__class__ is not dict for o in objs):
+    if not all(map(isinstance, objs, _DICT)):
         return None
     keys = list(map(tuple, objs))
-    ops.learn_orders(keys)
+    shapes = set(keys)
+    ops.learn_orders(shapes)
     ids = list(map(dict.get, objs, _ID))
-    vals = list(map(list, map(dict.values, objs)))
     strata = list(map(dict.get, objs, _STRATUM))
-    digests = _digests(raws, ids, ops)
-    columns = [
+    columns: list[Any] = [
         # compact, with orjson's escapes and no duplicate keys
         list(map(operator.eq, map(ops.dumps, objs), raws)),
-        # top-level keys in canonical order, with the hashed body in one slice
-        list(map(ops.std_orders.__contains__, keys)),
         list(map(golden.ID_RE.fullmatch, ids)),
-        # nested keys sorted, at every depth
-        list(map(operator.eq, map(ops.dumps, vals), map(ops.dumps_sorted, vals))),
         list(map(ops.verdict, objs)),
-        list(map(operator.eq, digests, map(dict.get, objs, _HASH))),
-        list(map(ops.strata_ok.__contains__, strata)),
     ]
+    # Top-level keys in canonical order (with the hashed body in one slice), and known
+    # strata: a batch has a handful of shapes and strata, so look at those first.
+    if not shapes <= ops.std_orders:
+        columns.append(list(map(ops.std_orders.__contains__, keys)))
+    if not set(strata) <= ops.strata_ok:
+        columns.append(list(map(ops.strata_ok.__contains__, strata)))
+    if ops.scan is not None:
+        # Nested keys sorted and the content hash right, in one C pass over the bytes.
+        columns.append(ops.scan(raws))
+    else:
+        vals = list(map(list, map(dict.values, objs)))
+        # nested keys sorted, at every depth
+        columns.append(list(map(operator.eq, map(ops.dumps, vals), map(ops.dumps_sorted, vals))))
+        digests = _digests(raws, ids, ops)
+        columns.append(list(map(operator.eq, digests, map(dict.get, objs, _HASH))))
     if st.slice_keys:
         columns.append([_has_slices(o, st.slice_keys) for o in objs])
     if all(map(all, columns)):
@@ -570,7 +613,7 @@ def check_block(
     through check_lines_bulk, which finds and explains what is wrong with it.
     """
     global _OPS
-    if _OPS is None or _OPS.verdict is not st.fast:
+    if _OPS is None or _OPS.settings is not st:
         _OPS = _BatchOps(st)
     ops = _OPS
     slice_keys = st.slice_keys
@@ -642,8 +685,10 @@ def check_file_parallel(path: Path, name: str, st: Settings, jobs: int) -> Chunk
 
     global _WORKER_SETTINGS
     _WORKER_SETTINGS = st
+    if not os.environ.get("GOLDSET_NO_NATIVE"):
+        _native_verdict(st)  # built once here, inherited by the forked workers
     size = path.stat().st_size
-    parts = jobs * 4
+    parts = jobs * 16  # small enough that no core idles long at the end
     bounds = [size * i // parts for i in range(parts + 1)]
     tasks = [(str(path), name, a, b) for a, b in itertools.pairwise(bounds) if b > a]
     ctx = mp.get_context("fork")

@@ -70,3 +70,33 @@ def test_accessor_reads_from_the_unpacked_wheel(wheel: Path, tmp_path: Path) -> 
     assert lines[0].startswith(str(site / "goldset" / "_data" / "schemas"))
     assert lines[1] == "https://goldset.dev/schemas/example.schema.json"
     assert "goldset-hook-id" in lines[2]
+
+
+def test_wheel_carries_the_native_scanner_where_it_can_be_built(
+    wheel: Path, tmp_path: Path
+) -> None:
+    import os
+    import shutil
+
+    if os.name == "nt" or not (shutil.which("cc") or shutil.which("gcc")):
+        pytest.skip("no C compiler: the wheel is pure Python")
+    names = zipfile.ZipFile(wheel).namelist()
+    native = [n for n in names if n.startswith("goldset/_linescan") and n.endswith((".so", ".pyd"))]
+    assert len(native) == 1, names
+    assert "-none-any" not in wheel.name  # a platform wheel, since it holds compiled code
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    from goldset import golden
+
+    digest = golden.content_hash({"input": "q"}).encode()
+    line = b'{"id":"a","input":"q","provenance":{"why":"w"},"content_hash":"' + digest + b'"}'
+    code = f"from goldset import _linescan; print(_linescan.clean_lines([{line!r}]))"
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[True]"

@@ -129,10 +129,16 @@ BAD_LINES = {
 }
 
 
+@pytest.mark.parametrize("native", ["native", "pure-python"])
 @pytest.mark.parametrize("kind", sorted(BAD_LINES))
-def test_batch_path_finds_what_the_line_path_finds(project: Path, monkeypatch, kind: str) -> None:
+def test_batch_path_finds_what_the_line_path_finds(
+    project: Path, monkeypatch, kind: str, native: str
+) -> None:
     # One bad line of each kind at several places, batches small enough that clean and
-    # broken lines share batches: the findings (codes, lines, ids) must not change.
+    # broken lines share batches: the findings (codes, lines, ids) must not change, with
+    # the native scanner and verdict or without them.
+    if native == "pure-python":
+        monkeypatch.setenv("GOLDSET_NO_NATIVE", "1")
     path = project / "evals/golden/golden.jsonl"
     lines = path.read_bytes().split(b"\n")[:-1]
     for at in (0, 63, 64, 700, 2998):
