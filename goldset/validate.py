@@ -891,9 +891,13 @@ def run(
             total.ids.update(res.ids)
         else:
             total.ids = None
-        id_hashes.extend(res.id_hashes)
-        id_lines.extend(res.id_lines)
         id_files.extend(array("I", [file_no]) * len(res.id_hashes))
+        if id_hashes:
+            id_hashes.extend(res.id_hashes)
+            id_lines.extend(res.id_lines)
+        else:  # the first file's arrays are taken, not copied: a big set has one copy
+            id_hashes, id_lines = res.id_hashes, res.id_lines
+        del res
     index = _IdIndex(id_hashes)
     all_problems.extend(_duplicate_ids(index.groups(), id_files, id_lines, golden_files, tree))
     n_examples = len(id_hashes)
