@@ -352,6 +352,26 @@ _DETAILS_OPEN_RE = re.compile(r"<details[\s>]", re.IGNORECASE)
 _DETAILS_CLOSE_RE = re.compile(r"</details\s*>", re.IGNORECASE)
 
 
+def _fence_step(opener: str | None, line: str) -> tuple[bool, str | None]:
+    """Whether ``line`` is a code-fence line, and the fence open after it
+    (``opener`` is the run that opened the current fence, or None)."""
+    m = _FENCE_RE.match(line)
+    if not m:
+        return False, opener
+    run, rest = m.group(1), m.group(2)
+    if opener is None and not (run[0] == "`" and "`" in rest):
+        return True, run
+    if opener is not None and run[0] == opener[0] and len(run) >= len(opener) and not rest.strip():
+        return True, None
+    return True, opener
+
+
+def _details_depth(depth: int, line: str) -> int:
+    """``<details>`` nesting after ``line``, outside code fences."""
+    depth += len(_DETAILS_OPEN_RE.findall(line)) - len(_DETAILS_CLOSE_RE.findall(line))
+    return max(depth, 0)
+
+
 def split_sections(markdown: str) -> list[Section]:
     """Split a report at its ``##`` headings; the text before the first one is the headline.
 
@@ -362,25 +382,13 @@ def split_sections(markdown: str) -> list[Section]:
     opener: str | None = None
     depth = 0
     for line in _normalise_newlines(markdown).split("\n"):
-        m = _FENCE_RE.match(line)
-        if m:
-            run, rest = m.group(1), m.group(2)
-            if opener is None and not (run[0] == "`" and "`" in rest):
-                opener = run
-            elif (
-                opener is not None
-                and run[0] == opener[0]
-                and len(run) >= len(opener)
-                and not rest.strip()
-            ):
-                opener = None
-        elif opener is None:
+        fenced, opener = _fence_step(opener, line)
+        if not fenced and opener is None:
             h = _HEADING_RE.match(line)
             if h and depth == 0:
                 sections.append((h.group(1) or "section", [line]))
                 continue
-            depth += len(_DETAILS_OPEN_RE.findall(line)) - len(_DETAILS_CLOSE_RE.findall(line))
-            depth = max(depth, 0)
+            depth = _details_depth(depth, line)
         sections[-1][1].append(line)
     out = [Section(title, "\n".join(lines).strip("\n")) for title, lines in sections]
     if not out[0].markdown.strip() and len(out) > 1:
@@ -420,19 +428,7 @@ def _closers(md: str) -> str:
     opener: str | None = None
     depth = 0
     for line in md.split("\n"):
-        m = _FENCE_RE.match(line)
-        if m:
-            run, rest = m.group(1), m.group(2)
-            if opener is None and not (run[0] == "`" and "`" in rest):
-                opener = run
-            elif (
-                opener is not None
-                and run[0] == opener[0]
-                and len(run) >= len(opener)
-                and not rest.strip()
-            ):
-                opener = None
-        elif opener is None:
-            depth += len(_DETAILS_OPEN_RE.findall(line)) - len(_DETAILS_CLOSE_RE.findall(line))
-            depth = max(depth, 0)
+        fenced, opener = _fence_step(opener, line)
+        if not fenced and opener is None:
+            depth = _details_depth(depth, line)
     return ("\n" + opener if opener else "") + "\n\n</details>" * depth

@@ -81,21 +81,21 @@ def compute(
         "labels": sum(1 for p in tables.pairs if p.kind == "human"),
         "judgments": sum(1 for p in tables.pairs if p.kind == "judge"),
     }
+    settings = {
+        "source": source,
+        "pairwise_inconsistent": rule,
+        "ties": ties,
+        "prior": prior,
+        "scale": scale,
+        "reference": reference,
+        "seed": seed,
+        "n_boot": n_boot,
+        "level": level,
+        "turn": turn,
+    }
     if not comps and allow_empty:
         return {
-            "settings": {
-                "source": source,
-                "pairwise_inconsistent": rule,
-                "ties": ties,
-                "prior": prior,
-                "scale": scale,
-                "reference": reference,
-                "seed": seed,
-                "n_boot": n_boot,
-                "level": level,
-                "turn": turn,
-                "ci_method": None,
-            },
+            "settings": {**settings, "ci_method": None},
             "n_comparisons": 0.0,
             "by_source": by_source,
             "counts": dict(tables.counts),
@@ -150,16 +150,7 @@ def compute(
     idx = [pos[it] for it in order]
     return {
         "settings": {
-            "source": source,
-            "pairwise_inconsistent": rule,
-            "ties": ties,
-            "prior": prior,
-            "scale": scale,
-            "reference": reference,
-            "seed": seed,
-            "n_boot": n_boot,
-            "level": level,
-            "turn": turn,
+            **settings,
             "ci_method": res.ci_method,
             "resample": resample if res.ci_method == "bootstrap" else None,
         },

@@ -79,12 +79,16 @@ class ChunkResult:
         else:
             self.dropped += 1
 
-    def merge(self, other: ChunkResult) -> None:
+    def merge(self, other: ChunkResult, line_offset: int = 0) -> None:
+        """Add ``other``'s findings; its line numbers are shifted by ``line_offset``
+        (a worker numbers the lines of its byte range from 1)."""
         for p in other.problems:
-            self.add(p)
+            self.add(p._replace(line=p.line + line_offset) if line_offset and p.line else p)
         self.dropped += other.dropped
         self.id_hashes.extend(other.id_hashes)
-        self.id_lines.extend(other.id_lines)
+        self.id_lines.extend(
+            map(line_offset.__add__, other.id_lines) if line_offset else other.id_lines
+        )
         if other.ids is not None:
             if self.ids is None:
                 self.ids = {}
@@ -474,8 +478,7 @@ class _BatchOps:
         self.settings = st
         # jsonschema-rs where it can only be stricter than jsonschema (see
         # schema.native_verdict): a line it fails goes to the Python verdict anyway.
-        native = None if os.environ.get("GOLDSET_NO_NATIVE") else _native_verdict(st)
-        self.verdict = native or st.fast
+        self.verdict = _native_verdict(st) or st.fast
         self.strata_ok = frozenset(st.strata) | {None}
         self.scan = native_scanner()
         # Key orders known canonical with ``id`` first and provenance, content_hash
@@ -495,21 +498,30 @@ class _BatchOps:
             (self.std_orders if good else self.bad_orders).add(k)
 
 
-_NATIVE: dict[int, Any] = {}  # id(Settings) -> jsonschema-rs verdict, built before forking
+def _native_off() -> bool:
+    """GOLDSET_NO_NATIVE=1: the pure-Python path for both native parts."""
+    return bool(os.environ.get("GOLDSET_NO_NATIVE"))
+
+
+# schema digest -> jsonschema-rs verdict (or None), built in the parent before forking
+_NATIVE: dict[str, Any] = {}
 
 
 def _native_verdict(st: Settings) -> Callable[[Any], bool] | None:
-    if id(st) not in _NATIVE:
+    if _native_off() or st.fast is None:
+        return None
+    digest = st.schema_set.digest
+    if digest not in _NATIVE:
         _NATIVE.clear()
-        _NATIVE[id(st)] = schema.native_verdict(st.schema_set) if st.fast is not None else None
-    return _NATIVE[id(st)]  # type: ignore[no-any-return]
+        _NATIVE[digest] = schema.native_verdict(st.schema_set)
+    return _NATIVE[digest]  # type: ignore[no-any-return]
 
 
 def native_scanner() -> Callable[[list[bytes]], list[bool]] | None:
     """goldset._linescan.clean_lines when the native scanner was built and can find
     libcrypto; None otherwise (GOLDSET_NO_NATIVE=1 forces None), and the batch path
     checks nested key order and content hashes in Python instead."""
-    if os.environ.get("GOLDSET_NO_NATIVE"):
+    if _native_off():
         return None
     try:
         from goldset import _linescan  # type: ignore[attr-defined]
@@ -685,8 +697,7 @@ def check_file_parallel(path: Path, name: str, st: Settings, jobs: int) -> Chunk
 
     global _WORKER_SETTINGS
     _WORKER_SETTINGS = st
-    if not os.environ.get("GOLDSET_NO_NATIVE"):
-        _native_verdict(st)  # built once here, inherited by the forked workers
+    _native_verdict(st)  # built once here, inherited by the forked workers
     size = path.stat().st_size
     parts = jobs * 16  # small enough that no core idles long at the end
     bounds = [size * i // parts for i in range(parts + 1)]
@@ -694,20 +705,12 @@ def check_file_parallel(path: Path, name: str, st: Settings, jobs: int) -> Chunk
     ctx = mp.get_context("fork")
     result = ChunkResult()
     with ctx.Pool(jobs) as pool:
-        parts = pool.imap(_worker, tasks)
+        done = pool.imap(_worker, tasks)
         # The id index sorts with numpy once the workers are done: import it while they work.
         import numpy  # noqa: F401
 
-        for part in parts:
-            offset = result.lines
-            for p in part.problems:
-                result.add(p._replace(line=p.line + offset) if p.line is not None else p)
-            result.dropped += part.dropped
-            result.id_hashes.extend(part.id_hashes)
-            result.id_lines.extend(map(offset.__add__, part.id_lines))
-            result.strata.update(part.strata)
-            result.slices.update(part.slices)
-            result.lines += part.lines
+        for part in done:
+            result.merge(part, line_offset=result.lines)
     with open(path, "rb") as fh:
         fh.seek(max(0, size - 1))
         last = fh.read(1)

@@ -166,20 +166,27 @@ def multinomial_sampler(total: int, probs: Any) -> Callable[[Any, int], Any]:
     return draw
 
 
-def resample_counts(counts: Any, n_boot: int, seed: int) -> Any:
-    """(n_boot, K) multinomial redraws of the integer cell ``counts`` (same total)."""
+def _rows(draw: Callable[[Any, int], Any], k: int, dtype: Any, n_boot: int, seed: int) -> Any:
+    """(n_boot, k) rows of ``draw(generator, size)``, block by block."""
     import numpy as np
 
-    counts = np.asarray(counts)
-    total = round(float(counts.sum()))
-    out = np.empty((n_boot, counts.shape[0]), dtype=np.int64)
-    draw = multinomial_sampler(total, counts)
+    out = np.empty((n_boot, k), dtype=dtype)
 
     def work(start: int, stop: int, gen: Any) -> None:
         out[start:stop] = draw(gen, stop - start)
 
     run_blocks(work, seed, n_boot)
     return out
+
+
+def resample_counts(counts: Any, n_boot: int, seed: int) -> Any:
+    """(n_boot, K) multinomial redraws of the integer cell ``counts`` (same total)."""
+    import numpy as np
+
+    counts = np.asarray(counts)
+    total = round(float(counts.sum()))
+    draw = multinomial_sampler(total, counts)
+    return _rows(draw, counts.shape[0], np.int64, n_boot, seed)
 
 
 def bayesian_counts(gen: Any, cells: Any, size: int) -> Any:
@@ -202,13 +209,11 @@ def reweight_counts(counts: Any, n_boot: int, seed: int) -> Any:
     import numpy as np
 
     counts = np.asarray(counts, dtype=np.float64)
-    out = np.empty((n_boot, counts.shape[0]))
 
-    def work(start: int, stop: int, gen: Any) -> None:
-        out[start:stop] = bayesian_counts(gen, counts, stop - start)
+    def draw(gen: Any, size: int) -> Any:
+        return bayesian_counts(gen, counts, size)
 
-    run_blocks(work, seed, n_boot)
-    return out
+    return _rows(draw, counts.shape[0], np.float64, n_boot, seed)
 
 
 def cluster_weights(n_clusters: int, n_boot: int, seed: int) -> Any:

@@ -713,17 +713,17 @@ def bootstrap_davidson(
     else:
         draws = bootstrap.resample_counts(np.round(cells).astype(np.int64), n_boot, seed)
     out = np.empty((n_boot, c.m))
-    refit = 0
+    priored = 0
     for r in range(n_boot):
         x = draws[r].astype(np.float64)
         rc = Counts(c.items, c.i, c.j, x[:p_count], x[p_count : 2 * p_count], x[2 * p_count :])
         try:
             th, _, _, _, _ = fit_davidson(rc, prior=prior, tol=tol, theta0=theta_hat)
         except StatsError:
-            refit += 1
+            priored += 1
             th, _, _, _, _ = fit_davidson(rc, prior=max(prior, 0.01), tol=tol, theta0=theta_hat)
         out[r] = th - th.mean() if not prior else th
-    return out, 0, refit
+    return out, 0, priored
 
 
 # ---------------------------------------------------------------- public API
