@@ -124,6 +124,10 @@ def test_rank_text_and_markdown(project: Any, cli: Any) -> None:
     text = cli("rank", "--bootstrap", "50", cwd=project.root)
     assert text.code == 0
     assert "Bradley-Terry" in text.out and "alpha" in text.out and "win rate" in text.out
+    # The header says which bootstrap made the intervals (the default changed to Bayesian).
+    assert "(Bayesian bootstrap, 50 rounds" in text.out
+    classic = cli("rank", "--bootstrap", "50", "--resample", "multinomial", cwd=project.root)
+    assert "(classic bootstrap, 50 rounds" in classic.out
     md = cli("rank", "--bootstrap", "0", "--format", "md", "--scale", "natural", cwd=project.root)
     assert md.code == 0 and md.out.startswith("### Ranking (Bradley-Terry)")
     assert "| 1 | alpha |" in md.out

@@ -17,6 +17,11 @@ def _pct(x: Any) -> str:
     return "   -" if x is None else f"{100 * x:4.0f}"
 
 
+def _rounds(s: dict[str, Any]) -> str:
+    kind = {"bayesian": "Bayesian bootstrap, ", "multinomial": "classic bootstrap, "}
+    return f" ({kind.get(s.get('resample') or '', '')}{s['n_boot']} rounds, seed {s['seed']})"
+
+
 def render_text(rep: dict[str, Any]) -> str:
     s = rep["settings"]
     nd = 1 if s["scale"] == "elo" else 3
@@ -24,7 +29,7 @@ def render_text(rep: dict[str, Any]) -> str:
         f"goldset rank: {rep['n_comparisons']:.0f} comparisons ({rep['by_source']['labels']} from "
         f"labels, {rep['by_source']['judgments']} from judgments); Bradley-Terry, ties: {s['ties']}, "
         f"scale: {s['scale']}; {s['level'] * 100:.0f}% {s['ci_method']} intervals"
-        + (f" ({s['n_boot']} rounds, seed {s['seed']})" if s["ci_method"] == "bootstrap" else ""),
+        + (_rounds(s) if s["ci_method"] == "bootstrap" else ""),
         "",
     ]
     width = max(7, *(len(r["variant"]) for r in rep["ratings"]))
@@ -62,7 +67,7 @@ def render_md(rep: dict[str, Any]) -> str:
         "",
         f"{rep['n_comparisons']:.0f} comparisons; ties: {s['ties']}; scale: {s['scale']}; "
         f"{s['level'] * 100:.0f}% {s['ci_method']} intervals"
-        + (f" ({s['n_boot']} rounds, seed {s['seed']})." if s["ci_method"] == "bootstrap" else "."),
+        + (_rounds(s) + "." if s["ci_method"] == "bootstrap" else "."),
         "",
         "| # | variant | rating | se | interval | games | win rate |",
         "|---:|---|---:|---:|---|---:|---:|",
